@@ -1,0 +1,213 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * util.c - small helpers of the program: messages, exit codes, options,
+ * atomic output files
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cmd.h"
+
+void cli_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("facture: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+void cli_warning(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("facture: warning: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+int cli_exit_for_error(int code)
+{
+	switch (code) {
+	case FX_OK: return EXIT_VALID;
+	case FX_EIO:
+	case FX_EPARSE:
+	case FX_ETOOBIG:
+	case FX_EUNSUPPORTED:
+	case FX_ENOTINVOICE: return EXIT_IO;
+	case FX_EINVALID: return EXIT_USAGE;
+	case FX_EKEY: return EXIT_KEY;
+	case FX_ENET: return EXIT_NETWORK;
+	default: return EXIT_INTERNAL;
+	}
+}
+
+int cli_parse_uint(const char *s, unsigned long *out)
+{
+	char *end;
+	unsigned long v;
+
+	if (!s || !*s || *s == '-' || *s == '+')
+		return -1;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || *end)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+int cli_parse_size(const char *s, size_t *out)
+{
+	char *end;
+	unsigned long long v, mult = 1;
+
+	if (!s || !*s || *s == '-' || *s == '+')
+		return -1;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || end == s)
+		return -1;
+	switch (*end) {
+	case '\0': break;
+	case 'k': case 'K': mult = 1024ULL; end++; break;
+	case 'm': case 'M': mult = 1024ULL * 1024; end++; break;
+	case 'g': case 'G': mult = 1024ULL * 1024 * 1024; end++; break;
+	default: return -1;
+	}
+	if (*end == 'B' || *end == 'b')
+		end++;
+	if (*end || v == 0 || v > SIZE_MAX / mult)
+		return -1;
+	*out = (size_t)(v * mult);
+	return 0;
+}
+
+double cli_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+int cli_color(const char *when, FILE *stream)
+{
+	const char *term = getenv("TERM");
+
+	if (!when || !strcmp(when, "auto")) {
+		const char *no = getenv("NO_COLOR");
+
+		if (no && *no)
+			return 0;
+		return isatty(fileno(stream)) && !(term && !strcmp(term, "dumb"));
+	}
+	if (!strcmp(when, "always"))
+		return 1;
+	if (!strcmp(when, "never"))
+		return 0;
+	return -1;
+}
+
+int cli_usage(const char *usage, int status)
+{
+	fputs(usage, status == EXIT_VALID ? stdout : stderr);
+	return status;
+}
+
+int cli_output_open(struct cli_output *out, const char *path)
+{
+	const char *slash;
+	mode_t mask;
+	int fd;
+
+	memset(out, 0, sizeof(*out));
+	if (!path || !strcmp(path, "-")) {
+		out->fp = stdout;
+		return 0;
+	}
+	slash = strrchr(path, '/');
+	if (!(out->path = strdup(path)))
+		return FX_ENOMEM;
+	/* beside the target, so that rename() stays on one file system */
+	if (asprintf(&out->tmp, "%.*s%s.%s.tmpXXXXXX",
+		     slash ? (int)(slash - path + 1) : 0, path, "",
+		     slash ? slash + 1 : path) < 0) {
+		out->tmp = NULL;
+		goto fail;
+	}
+	if ((fd = mkstemp(out->tmp)) < 0) {
+		cli_error("cannot create '%s': %s", out->tmp, strerror(errno));
+		goto fail;
+	}
+	/* mkstemp makes it private; give it the mode a new file would have */
+	mask = umask(0);
+	umask(mask);
+	fchmod(fd, 0666 & ~mask);
+	if (!(out->fp = fdopen(fd, "w"))) {
+		cli_error("cannot write '%s': %s", out->tmp, strerror(errno));
+		close(fd);
+		unlink(out->tmp);
+		goto fail;
+	}
+	return 0;
+fail:
+	free(out->path);
+	free(out->tmp);
+	memset(out, 0, sizeof(*out));
+	return FX_EIO;
+}
+
+int cli_output_commit(struct cli_output *out)
+{
+	int err = 0;
+
+	if (!out->fp)
+		return FX_EIO;
+	if (out->fp == stdout) {
+		out->fp = NULL;
+		return 0;
+	}
+	if (fflush(out->fp) != 0 || ferror(out->fp) || fsync(fileno(out->fp)) < 0) {
+		cli_error("cannot write '%s': %s", out->path, strerror(errno));
+		err = FX_EIO;
+	}
+	if (fclose(out->fp) != 0 && !err) {
+		cli_error("cannot write '%s': %s", out->path, strerror(errno));
+		err = FX_EIO;
+	}
+	out->fp = NULL;
+	if (!err && rename(out->tmp, out->path) < 0) {
+		cli_error("cannot rename '%s' to '%s': %s", out->tmp, out->path,
+			  strerror(errno));
+		err = FX_EIO;
+	}
+	if (err)
+		unlink(out->tmp);
+	free(out->path);
+	free(out->tmp);
+	out->path = out->tmp = NULL;
+	return err;
+}
+
+void cli_output_abort(struct cli_output *out)
+{
+	if (out->fp && out->fp != stdout) {
+		fclose(out->fp);
+		unlink(out->tmp);
+	}
+	free(out->path);
+	free(out->tmp);
+	memset(out, 0, sizeof(*out));
+}

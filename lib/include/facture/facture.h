@@ -1,0 +1,16 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * facture.h - libfacture, everything at once
+ */
+#ifndef FACTURE_H
+#define FACTURE_H
+
+#include "common.h"
+#include "version.h"
+#include "ctx.h"
+#include "doc.h"
+#include "report.h"
+#include "validate.h"
+#include "render.h"
+
+#endif
