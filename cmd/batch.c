@@ -50,7 +50,7 @@ static int has_invoice_suffix(const char *name)
 
 static int cmp_names(const void *a, const void *b)
 {
-	return strcmp(*(char *const *)a, *(char *const *)b);
+	return strcmp(*(char *const *) a, *(char *const *) b);
 }
 
 static void frame_free(struct dir_frame *f)
@@ -85,7 +85,8 @@ static int frame_open(struct dir_frame **out, const char *path, char **problem)
 
 		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
 			continue;
-		if (!(names = realloc(f->names, (f->count + 1) * sizeof(*names))))
+		if (!(names = realloc(f->names,
+				      (f->count + 1) * sizeof(*names))))
 			goto oom;
 		f->names = names;
 		if (!(f->names[f->count] = strdup(de->d_name)))
@@ -211,11 +212,13 @@ static int iter_next(struct input_iter *it, struct item *out)
 		if (n < 0) {
 			if (ferror(src->files_from))
 				cli_error("cannot read '%s': %s",
-					  src->files_from_name, strerror(errno));
+					  src->files_from_name,
+					  strerror(errno));
 			it->files_from_done = 1;
 			return ferror(src->files_from) ? FX_EIO : 0;
 		}
-		while (n && (it->line[n - 1] == '\n' || it->line[n - 1] == '\r'))
+		while (n &&
+		       (it->line[n - 1] == '\n' || it->line[n - 1] == '\r'))
 			it->line[--n] = '\0';
 		if (n == 0)
 			continue;
@@ -346,14 +349,14 @@ struct slot {
 
 struct pool {
 	pthread_mutex_t lock;
-	pthread_cond_t ready;	/* a slot was filled */
-	pthread_cond_t space;	/* the window moved on, or stop */
+	pthread_cond_t ready; /* a slot was filled */
+	pthread_cond_t space; /* the window moved on, or stop */
 	struct input_iter it;
 	const struct batch_opts *opts;
 	struct slot *slots;
 	size_t window;
-	size_t fetched;		/* items handed out */
-	size_t emitted;		/* items written, in order */
+	size_t fetched; /* items handed out */
+	size_t emitted; /* items written, in order */
 	int exhausted;
 	int stop;
 	int err;
@@ -436,7 +439,7 @@ static int run_pool(const struct batch_source *src,
 	pthread_cond_init(&p.space, NULL);
 	p.it.src = src;
 	p.opts = opts;
-	p.window = (size_t)opts->jobs * 4;
+	p.window = (size_t) opts->jobs * 4;
 	if (!(p.slots = calloc(p.window, sizeof(*p.slots))) ||
 	    !(threads = calloc(opts->jobs, sizeof(*threads)))) {
 		err = FX_ENOMEM;

@@ -17,13 +17,13 @@
 
 /* Exit codes, the same for every command (facture(1), EXIT STATUS). */
 enum {
-	EXIT_VALID = 0,		/* all inputs valid / done */
-	EXIT_INVALID = 1,	/* a negative verdict */
-	EXIT_USAGE = 2,		/* usage error */
-	EXIT_IO = 3,		/* unreadable, not well-formed, cannot write */
-	EXIT_KEY = 4,		/* key, certificate or credential problem */
-	EXIT_NETWORK = 5,	/* network or remote failure */
-	EXIT_INTERNAL = 6	/* internal error */
+	EXIT_VALID = 0,	  /* all inputs valid / done */
+	EXIT_INVALID = 1, /* a negative verdict */
+	EXIT_USAGE = 2,	  /* usage error */
+	EXIT_IO = 3,	  /* unreadable, not well-formed, cannot write */
+	EXIT_KEY = 4,	  /* key, certificate or credential problem */
+	EXIT_NETWORK = 5, /* network or remote failure */
+	EXIT_INTERNAL = 6 /* internal error */
 };
 
 /* Global options, parsed by main.c before the command runs. */
@@ -70,19 +70,19 @@ void cli_output_abort(struct cli_output *out);
 
 /* batch.c: run validations over many inputs, results in input order */
 struct batch_opts {
-	unsigned jobs;			/* worker threads, >= 1 */
+	unsigned jobs; /* worker threads, >= 1 */
 	size_t max_size;
 	fx_validate_opts validate;
-	int progress;			/* a progress line on stderr */
+	int progress; /* a progress line on stderr */
 	/* called on the main thread, once per input, in input order */
 	int (*emit)(const fx_report *report, void *payload);
 	void *payload;
 };
 
 struct batch_source {
-	char **paths;			/* operands: files, directories, "-" */
+	char **paths; /* operands: files, directories, "-" */
 	int npaths;
-	FILE *files_from;		/* more paths, one per line, or NULL */
+	FILE *files_from; /* more paths, one per line, or NULL */
 	const char *files_from_name;
 };
 

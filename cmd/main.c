@@ -13,8 +13,8 @@ static const char main_usage[] =
 	"usage: facture [--version] [--data-dir=dir] [-h] <command> [<args>]\n";
 
 const struct cli_command cli_commands[] = {
-	{ "validate", cmd_validate, "check invoices: well-formedness and schema",
-	  validate_usage },
+	{ "validate", cmd_validate,
+	  "check invoices: well-formedness and schema", validate_usage },
 	{ "help", cmd_help, "show help for facture or one of its commands",
 	  "usage: facture help [<command>]\n" },
 	{ NULL, NULL, NULL, NULL }
@@ -38,15 +38,17 @@ static void list_commands(FILE *fp)
 	fputs("\nCommands:\n", fp);
 	for (c = cli_commands; c->name; c++)
 		fprintf(fp, "   %-10s %s\n", c->name, c->summary);
-	fputs("\n'facture help <command>' or 'facture <command> -h' tells more;\n"
-	      "man facture and man facture-<command> tell all.\n", fp);
+	fputs("\n'facture help <command>' or 'facture <command> -h' tells "
+	      "more;\n"
+	      "man facture and man facture-<command> tell all.\n",
+	      fp);
 }
 
 int cmd_help(int argc, char **argv, struct cli *cli)
 {
 	const struct cli_command *c;
 
-	(void)cli;
+	(void) cli;
 	if (argc < 2) {
 		list_commands(stdout);
 		return EXIT_VALID;
@@ -71,7 +73,7 @@ static size_t distance(const char *a, const char *b)
 	size_t row[64], prev, tmp;
 
 	if (lb >= sizeof(row) / sizeof(row[0]))
-		return (size_t)-1;
+		return (size_t) -1;
 	for (j = 0; j <= lb; j++)
 		row[j] = j;
 	for (i = 1; i <= la; i++) {
@@ -97,13 +99,18 @@ static int unknown_command(const char *name)
 	const struct cli_command *c;
 	int n = 0;
 
-	fprintf(stderr, "facture: '%s' is not a facture command. "
-		"See 'facture help'.\n", name);
+	fprintf(stderr,
+		"facture: '%s' is not a facture command. "
+		"See 'facture help'.\n",
+		name);
 	for (c = cli_commands; c->name; c++) {
 		if (distance(name, c->name) <= 2 ||
-		    (strlen(name) >= 3 && !strncmp(c->name, name, strlen(name)))) {
-			fprintf(stderr, n++ ? "\t%s\n" :
-				"\nThe most similar command is\n\t%s\n", c->name);
+		    (strlen(name) >= 3 &&
+		     !strncmp(c->name, name, strlen(name)))) {
+			fprintf(stderr,
+				n++ ? "\t%s\n"
+				    : "\nThe most similar command is\n\t%s\n",
+				c->name);
 		}
 	}
 	return EXIT_USAGE;
@@ -137,17 +144,12 @@ int main(int argc, char **argv)
 		switch (c) {
 		case OPT_VERSION:
 			print_version();
-			return fflush(stdout) == 0 && !ferror(stdout) ?
-				       EXIT_VALID : EXIT_IO;
-		case OPT_DATA_DIR:
-			cli.data_dir = optarg;
-			break;
-		case 'h':
-			list_commands(stdout);
-			return EXIT_VALID;
-		default:
-			fputs(main_usage, stderr);
-			return EXIT_USAGE;
+			return fflush(stdout) == 0 && !ferror(stdout)
+				       ? EXIT_VALID
+				       : EXIT_IO;
+		case OPT_DATA_DIR: cli.data_dir = optarg; break;
+		case 'h': list_commands(stdout); return EXIT_VALID;
+		default: fputs(main_usage, stderr); return EXIT_USAGE;
 		}
 	}
 	if (optind >= argc) {

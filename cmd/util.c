@@ -81,16 +81,28 @@ int cli_parse_size(const char *s, size_t *out)
 		return -1;
 	switch (*end) {
 	case '\0': break;
-	case 'k': case 'K': mult = 1024ULL; end++; break;
-	case 'm': case 'M': mult = 1024ULL * 1024; end++; break;
-	case 'g': case 'G': mult = 1024ULL * 1024 * 1024; end++; break;
+	case 'k':
+	case 'K':
+		mult = 1024ULL;
+		end++;
+		break;
+	case 'm':
+	case 'M':
+		mult = 1024ULL * 1024;
+		end++;
+		break;
+	case 'g':
+	case 'G':
+		mult = 1024ULL * 1024 * 1024;
+		end++;
+		break;
 	default: return -1;
 	}
 	if (*end == 'B' || *end == 'b')
 		end++;
 	if (*end || v == 0 || v > SIZE_MAX / mult)
 		return -1;
-	*out = (size_t)(v * mult);
+	*out = (size_t) (v * mult);
 	return 0;
 }
 
@@ -99,7 +111,7 @@ double cli_now(void)
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	return (double) ts.tv_sec + (double) ts.tv_nsec / 1e9;
 }
 
 int cli_color(const char *when, FILE *stream)
@@ -111,7 +123,8 @@ int cli_color(const char *when, FILE *stream)
 
 		if (no && *no)
 			return 0;
-		return isatty(fileno(stream)) && !(term && !strcmp(term, "dumb"));
+		return isatty(fileno(stream)) &&
+		       !(term && !strcmp(term, "dumb"));
 	}
 	if (!strcmp(when, "always"))
 		return 1;
@@ -142,7 +155,7 @@ int cli_output_open(struct cli_output *out, const char *path)
 		return FX_ENOMEM;
 	/* beside the target, so that rename() stays on one file system */
 	if (asprintf(&out->tmp, "%.*s%s.%s.tmpXXXXXX",
-		     slash ? (int)(slash - path + 1) : 0, path, "",
+		     slash ? (int) (slash - path + 1) : 0, path, "",
 		     slash ? slash + 1 : path) < 0) {
 		out->tmp = NULL;
 		goto fail;
@@ -179,7 +192,8 @@ int cli_output_commit(struct cli_output *out)
 		out->fp = NULL;
 		return 0;
 	}
-	if (fflush(out->fp) != 0 || ferror(out->fp) || fsync(fileno(out->fp)) < 0) {
+	if (fflush(out->fp) != 0 || ferror(out->fp) ||
+	    fsync(fileno(out->fp)) < 0) {
 		cli_error("cannot write '%s': %s", out->path, strerror(errno));
 		err = FX_EIO;
 	}

@@ -13,18 +13,25 @@
 
 const char validate_usage[] =
 	"usage: facture validate [-qv] [-f format] [-j jobs] [-o file]\n"
-	"                        [--fail-on=error|warning] [--files-from=file]\n"
-	"                        [--max-size=size] [--color=when] file|dir|- ...\n"
+	"                        [--fail-on=error|warning] "
+	"[--files-from=file]\n"
+	"                        [--max-size=size] [--color=when] file|dir|- "
+	"...\n"
 	"\n"
 	"Check invoices: well-formedness and schema (UBL 2.1 Invoice and\n"
-	"CreditNote, CII D16B).  Directories are searched for *.xml and *.pdf.\n"
+	"CreditNote, CII D16B).  Directories are searched for *.xml and "
+	"*.pdf.\n"
 	"\n"
 	"  -f, --format=FORMAT   text (default), json, junit or sarif\n"
 	"  -o, --output=FILE     write the report to FILE (atomically)\n"
-	"  -j, --jobs=N          worker threads; 0 means one per core (default 1)\n"
-	"      --files-from=FILE read more paths from FILE, one per line (- is stdin)\n"
-	"      --max-size=SIZE   largest input accepted, e.g. 500K, 100M (default 100M)\n"
-	"      --fail-on=LEVEL   error (default) or warning: what makes exit status 1\n"
+	"  -j, --jobs=N          worker threads; 0 means one per core (default "
+	"1)\n"
+	"      --files-from=FILE read more paths from FILE, one per line (- is "
+	"stdin)\n"
+	"      --max-size=SIZE   largest input accepted, e.g. 500K, 100M "
+	"(default 100M)\n"
+	"      --fail-on=LEVEL   error (default) or warning: what makes exit "
+	"status 1\n"
 	"      --color=WHEN      auto (default), always or never\n"
 	"  -q, --quiet           no summary and no progress line\n"
 	"  -v, --verbose         also a line for each valid file\n"
@@ -33,12 +40,7 @@ const char validate_usage[] =
 	"Exit status: 0 all valid, 1 invalid, 2 usage, 3 unreadable or not\n"
 	"well-formed input, 6 internal error.  See facture-validate(1).\n";
 
-enum {
-	OPT_FILES_FROM = 256,
-	OPT_MAX_SIZE,
-	OPT_FAIL_ON,
-	OPT_COLOR
-};
+enum { OPT_FILES_FROM = 256, OPT_MAX_SIZE, OPT_FAIL_ON, OPT_COLOR };
 
 static const struct option longopts[] = {
 	{ "format", required_argument, NULL, 'f' },
@@ -59,7 +61,7 @@ struct run {
 	fx_renderer *renderer;
 	fx_summary summary;
 	int fail_on_warning;
-	int status;		/* highest exit code seen */
+	int status; /* highest exit code seen */
 	int write_failed;
 };
 
@@ -73,10 +75,8 @@ static int write_stream(const char *data, size_t len, void *payload)
 static int status_of(const fx_report *report, int fail_on_warning)
 {
 	switch (fx_report_outcome(report)) {
-	case FX_OUTCOME_ERROR:
-		return EXIT_IO;
-	case FX_OUTCOME_INVALID:
-		return EXIT_INVALID;
+	case FX_OUTCOME_ERROR: return EXIT_IO;
+	case FX_OUTCOME_INVALID: return EXIT_INVALID;
 	default:
 		if (fail_on_warning &&
 		    fx_report_count_severity(report, FX_SEVERITY_WARNING))
@@ -102,7 +102,8 @@ static int emit(const fx_report *report, void *payload)
 
 static void print_summary(const fx_summary *s)
 {
-	fprintf(stderr, "facture: %zu file%s in %.2f s: %zu valid, %zu invalid, "
+	fprintf(stderr,
+		"facture: %zu file%s in %.2f s: %zu valid, %zu invalid, "
 		"%zu unreadable",
 		s->files, s->files == 1 ? "" : "s", s->seconds, s->valid,
 		s->invalid, s->errors);
@@ -127,35 +128,37 @@ int cmd_validate(int argc, char **argv, struct cli *cli)
 	int quiet = 0, verbose = 0, c, err, status;
 	double start;
 
-	(void)cli;
+	(void) cli;
 	memset(&run, 0, sizeof(run));
 	optind = 0;
-	while ((c = getopt_long(argc, argv, "f:o:j:qvh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "f:o:j:qvh", longopts, NULL)) !=
+	       -1) {
 		switch (c) {
 		case 'f':
 			if (fx_format_parse(&format, optarg) < 0) {
-				cli_error("unknown format '%s': use text, json, "
-					  "junit or sarif", optarg);
+				cli_error(
+					"unknown format '%s': use text, json, "
+					"junit or sarif",
+					optarg);
 				return EXIT_USAGE;
 			}
 			break;
-		case 'o':
-			out_path = optarg;
-			break;
+		case 'o': out_path = optarg; break;
 		case 'j':
 			if (cli_parse_uint(optarg, &jobs) < 0 || jobs > 1024) {
 				cli_error("-j takes a number of threads from 0 "
-					  "to 1024, not '%s'", optarg);
+					  "to 1024, not '%s'",
+					  optarg);
 				return EXIT_USAGE;
 			}
 			break;
-		case OPT_FILES_FROM:
-			files_from = optarg;
-			break;
+		case OPT_FILES_FROM: files_from = optarg; break;
 		case OPT_MAX_SIZE:
 			if (cli_parse_size(optarg, &max_size) < 0) {
-				cli_error("--max-size takes a size such as 500K, "
-					  "100M or 1G, not '%s'", optarg);
+				cli_error(
+					"--max-size takes a size such as 500K, "
+					"100M or 1G, not '%s'",
+					optarg);
 				return EXIT_USAGE;
 			}
 			break;
@@ -166,28 +169,25 @@ int cmd_validate(int argc, char **argv, struct cli *cli)
 				run.fail_on_warning = 0;
 			} else {
 				cli_error("--fail-on takes error or warning, "
-					  "not '%s'", optarg);
+					  "not '%s'",
+					  optarg);
 				return EXIT_USAGE;
 			}
 			break;
 		case OPT_COLOR:
 			color = optarg;
 			if (cli_color(color, stdout) < 0) {
-				cli_error("--color takes auto, always or never, "
-					  "not '%s'", optarg);
+				cli_error(
+					"--color takes auto, always or never, "
+					"not '%s'",
+					optarg);
 				return EXIT_USAGE;
 			}
 			break;
-		case 'q':
-			quiet = 1;
-			break;
-		case 'v':
-			verbose = 1;
-			break;
-		case 'h':
-			return cli_usage(validate_usage, EXIT_VALID);
-		default:
-			return cli_usage(validate_usage, EXIT_USAGE);
+		case 'q': quiet = 1; break;
+		case 'v': verbose = 1; break;
+		case 'h': return cli_usage(validate_usage, EXIT_VALID);
+		default: return cli_usage(validate_usage, EXIT_USAGE);
 		}
 	}
 	src.paths = argv + optind;
@@ -200,7 +200,7 @@ int cmd_validate(int argc, char **argv, struct cli *cli)
 	if (jobs == 0) {
 		long n = sysconf(_SC_NPROCESSORS_ONLN);
 
-		jobs = n > 0 ? (unsigned long)n : 1;
+		jobs = n > 0 ? (unsigned long) n : 1;
 	}
 
 	if (files_from) {
@@ -229,7 +229,7 @@ int cmd_validate(int argc, char **argv, struct cli *cli)
 	}
 
 	memset(&bopts, 0, sizeof(bopts));
-	bopts.jobs = (unsigned)jobs;
+	bopts.jobs = (unsigned) jobs;
 	bopts.max_size = max_size;
 	bopts.validate = vopts;
 	bopts.progress = !quiet && isatty(STDERR_FILENO);

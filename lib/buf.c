@@ -64,11 +64,11 @@ int fx_buf_vprintf(struct fx_buf *buf, const char *fmt, va_list ap)
 	va_end(copy);
 	if (n < 0)
 		return FX_ERROR;
-	if ((err = fx_buf_grow(buf, (size_t)n)) < 0)
+	if ((err = fx_buf_grow(buf, (size_t) n)) < 0)
 		return err;
-	if (vsnprintf(buf->ptr + buf->len, (size_t)n + 1, fmt, ap) != n)
+	if (vsnprintf(buf->ptr + buf->len, (size_t) n + 1, fmt, ap) != n)
 		return FX_ERROR;
-	buf->len += (size_t)n;
+	buf->len += (size_t) n;
 	return 0;
 }
 
@@ -120,17 +120,19 @@ static int read_fd(struct fx_buf *buf, fx_ctx *ctx, int fd, const char *name,
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
-			return fx_ctx__error(ctx, FX_EIO, "cannot read '%s': %s",
-					     name, strerror(errno));
+			return fx_ctx__error(ctx, FX_EIO,
+					     "cannot read '%s': %s", name,
+					     strerror(errno));
 		if (n == 0)
 			return 0;
-		if ((size_t)n > max - buf->len || buf->len > max)
-			return fx_ctx__error(ctx, FX_ETOOBIG,
-					     "'%s' is larger than the limit of %zu bytes",
-					     name, max);
-		if ((err = fx_buf_put(buf, chunk, (size_t)n)) < 0)
-			return fx_ctx__error(ctx, err, "out of memory reading '%s'",
-					     name);
+		if ((size_t) n > max - buf->len || buf->len > max)
+			return fx_ctx__error(
+				ctx, FX_ETOOBIG,
+				"'%s' is larger than the limit of %zu bytes",
+				name, max);
+		if ((err = fx_buf_put(buf, chunk, (size_t) n)) < 0)
+			return fx_ctx__error(
+				ctx, err, "out of memory reading '%s'", name);
 	}
 }
 
@@ -157,16 +159,18 @@ int fx_buf_read_file(struct fx_buf *buf, fx_ctx *ctx, const char *path,
 				    strerror(EISDIR));
 		goto out;
 	}
-	if (S_ISREG(st.st_mode) && (unsigned long long)st.st_size > max) {
-		err = fx_ctx__error(ctx, FX_ETOOBIG,
-				    "'%s' is larger than the limit of %zu bytes "
-				    "(%lld bytes)",
-				    path, max, (long long)st.st_size);
+	if (S_ISREG(st.st_mode) && (unsigned long long) st.st_size > max) {
+		err = fx_ctx__error(
+			ctx, FX_ETOOBIG,
+			"'%s' is larger than the limit of %zu bytes "
+			"(%lld bytes)",
+			path, max, (long long) st.st_size);
 		goto out;
 	}
 	if (S_ISREG(st.st_mode) &&
-	    (err = fx_buf_grow(buf, (size_t)st.st_size)) < 0) {
-		err = fx_ctx__error(ctx, err, "out of memory reading '%s'", path);
+	    (err = fx_buf_grow(buf, (size_t) st.st_size)) < 0) {
+		err = fx_ctx__error(ctx, err, "out of memory reading '%s'",
+				    path);
 		goto out;
 	}
 	err = read_fd(buf, ctx, fd, path, max);

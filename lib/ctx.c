@@ -49,7 +49,7 @@ static xmlParserInputPtr resource_loader(const char *url, const char *id,
 	xmlParserInputPtr input;
 	size_t len;
 
-	(void)id;
+	(void) id;
 	if (!url || strncmp(url, FX_URI_SCHEME, strlen(FX_URI_SCHEME)) != 0)
 		return NULL;
 	path = url + strlen(FX_URI_SCHEME);
@@ -68,9 +68,8 @@ static xmlParserInputPtr resource_loader(const char *url, const char *id,
 	} else {
 		if (fx_resource__find(path, &data, &len) < 0 || len > INT32_MAX)
 			return NULL;
-		in = xmlParserInputBufferCreateMem((const char *)data,
-						      (int)len,
-						      XML_CHAR_ENCODING_NONE);
+		in = xmlParserInputBufferCreateMem(
+			(const char *) data, (int) len, XML_CHAR_ENCODING_NONE);
 		if (!in)
 			return NULL;
 		input = xmlNewIOInputStream(pctxt, in, XML_CHAR_ENCODING_NONE);
@@ -81,8 +80,8 @@ static xmlParserInputPtr resource_loader(const char *url, const char *id,
 	}
 	if (input) {
 		/* the base for relative includes stays in our scheme */
-		xmlFree((char *)input->filename);
-		input->filename = (char *)xmlStrdup((const xmlChar *)url);
+		xmlFree((char *) input->filename);
+		input->filename = (char *) xmlStrdup((const xmlChar *) url);
 	}
 	return input;
 }
@@ -96,14 +95,14 @@ int fx_resource__uri(struct fx_buf *out, const char *path)
  * generic ones from writing to stderr. */
 static void silent_error(void *ctx, const char *msg, ...)
 {
-	(void)ctx;
-	(void)msg;
+	(void) ctx;
+	(void) msg;
 }
 
 static void silent_structured_error(void *ctx, xmlErrorPtr err)
 {
-	(void)ctx;
-	(void)err;
+	(void) ctx;
+	(void) err;
 }
 
 int fx_global_init(void)

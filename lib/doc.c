@@ -23,12 +23,15 @@
 	"urn:oasis:names:specification:ubl:schema:xsd:CreditNote-2"
 #define NS_UBL_CBC \
 	"urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2"
-#define NS_CII_RSM "urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100"
-#define NS_CII_RAM \
-	"urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:100"
+#define NS_CII_RSM \
+	"urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100"
+#define NS_CII_RAM                             \
+	"urn:un:unece:uncefact:data:standard:" \
+	"ReusableAggregateBusinessInformationEntity:100"
 #define NS_ZF1_RSM "urn:ferd:CrossIndustryDocument:invoice:1p0"
-#define NS_ZF1_RAM \
-	"urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:12"
+#define NS_ZF1_RAM                             \
+	"urn:un:unece:uncefact:data:standard:" \
+	"ReusableAggregateBusinessInformationEntity:12"
 
 struct fx_doc {
 	char *name;
@@ -50,16 +53,27 @@ static const struct {
 	const char *prefix;
 } known_namespaces[] = {
 	{ NS_UBL_CBC, "cbc" },
-	{ "urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2", "cac" },
-	{ "urn:oasis:names:specification:ubl:schema:xsd:CommonExtensionComponents-2", "ext" },
-	{ "urn:oasis:names:specification:ubl:schema:xsd:CommonSignatureComponents-2", "sig" },
-	{ "urn:oasis:names:specification:ubl:schema:xsd:SignatureAggregateComponents-2", "sac" },
-	{ "urn:oasis:names:specification:ubl:schema:xsd:SignatureBasicComponents-2", "sbc" },
+	{ "urn:oasis:names:specification:ubl:schema:xsd:"
+	  "CommonAggregateComponents-2",
+	  "cac" },
+	{ "urn:oasis:names:specification:ubl:schema:xsd:"
+	  "CommonExtensionComponents-2",
+	  "ext" },
+	{ "urn:oasis:names:specification:ubl:schema:xsd:"
+	  "CommonSignatureComponents-2",
+	  "sig" },
+	{ "urn:oasis:names:specification:ubl:schema:xsd:"
+	  "SignatureAggregateComponents-2",
+	  "sac" },
+	{ "urn:oasis:names:specification:ubl:schema:xsd:"
+	  "SignatureBasicComponents-2",
+	  "sbc" },
 	{ "http://www.w3.org/2000/09/xmldsig#", "ds" },
 	{ "http://uri.etsi.org/01903/v1.3.2#", "xades" },
 	{ NS_CII_RSM, "rsm" },
 	{ NS_CII_RAM, "ram" },
-	{ "urn:un:unece:uncefact:data:standard:UnqualifiedDataType:100", "udt" },
+	{ "urn:un:unece:uncefact:data:standard:UnqualifiedDataType:100",
+	  "udt" },
 	{ "urn:un:unece:uncefact:data:standard:QualifiedDataType:100", "qdt" },
 	{ NS_ZF1_RSM, "rsm" },
 	{ NS_ZF1_RAM, "ram" },
@@ -108,7 +122,8 @@ static const struct {
 	{ FX_PROFILE_FACTURX_BASICWL, "facturx-basicwl", "Factur-X BASIC WL" },
 	{ FX_PROFILE_FACTURX_BASIC, "facturx-basic", "Factur-X BASIC" },
 	{ FX_PROFILE_FACTURX_EN16931, "facturx-en16931", "Factur-X EN 16931" },
-	{ FX_PROFILE_FACTURX_EXTENDED, "facturx-extended", "Factur-X EXTENDED" },
+	{ FX_PROFILE_FACTURX_EXTENDED, "facturx-extended",
+	  "Factur-X EXTENDED" },
 	{ FX_PROFILE_XRECHNUNG, "xrechnung", "XRechnung" },
 	{ FX_PROFILE_PEPPOL_BIS3, "peppol-bis3", "Peppol BIS Billing 3.0" },
 	{ FX_PROFILE_EXTENDED_CTC_FR, "extended-ctc-fr", "EXTENDED-CTC-FR" },
@@ -207,13 +222,34 @@ void fx_doc_free(fx_doc *doc)
 	free(doc);
 }
 
-const char *fx_doc_name(const fx_doc *doc) { return doc->name; }
-fx_syntax fx_doc_syntax(const fx_doc *doc) { return doc->syntax; }
-const char *fx_doc_root_name(const fx_doc *doc) { return doc->root_name; }
-const char *fx_doc_root_namespace(const fx_doc *doc) { return doc->root_ns; }
-fx_profile fx_doc_profile(const fx_doc *doc) { return doc->profile; }
-const char *fx_doc_profile_id(const fx_doc *doc) { return doc->profile_id; }
-void *fx_doc__xml(const fx_doc *doc) { return doc->xml; }
+const char *fx_doc_name(const fx_doc *doc)
+{
+	return doc->name;
+}
+fx_syntax fx_doc_syntax(const fx_doc *doc)
+{
+	return doc->syntax;
+}
+const char *fx_doc_root_name(const fx_doc *doc)
+{
+	return doc->root_name;
+}
+const char *fx_doc_root_namespace(const fx_doc *doc)
+{
+	return doc->root_ns;
+}
+fx_profile fx_doc_profile(const fx_doc *doc)
+{
+	return doc->profile;
+}
+const char *fx_doc_profile_id(const fx_doc *doc)
+{
+	return doc->profile_id;
+}
+void *fx_doc__xml(const fx_doc *doc)
+{
+	return doc->xml;
+}
 
 const char *fx_doc__bytes(const fx_doc *doc, size_t *len)
 {
@@ -235,16 +271,16 @@ static fx_syntax sniff(const unsigned char *p, size_t len)
 		return FX_SYNTAX_ZIP;
 
 	/* UTF-16 and UTF-32, with or without a byte-order mark */
-	if (len >= 2 && ((p[0] == 0xFE && p[1] == 0xFF) ||
-			 (p[0] == 0xFF && p[1] == 0xFE) ||
-			 (p[0] == '<' && p[1] == 0) || (p[0] == 0 && p[1] == '<') ||
-			 (p[0] == 0 && p[1] == 0)))
+	if (len >= 2 &&
+	    ((p[0] == 0xFE && p[1] == 0xFF) || (p[0] == 0xFF && p[1] == 0xFE) ||
+	     (p[0] == '<' && p[1] == 0) || (p[0] == 0 && p[1] == '<') ||
+	     (p[0] == 0 && p[1] == 0)))
 		return FX_SYNTAX_OTHER_XML;
 	i = 0;
 	if (len >= 3 && p[0] == 0xEF && p[1] == 0xBB && p[2] == 0xBF)
 		i = 3;
-	while (i < len && (p[i] == ' ' || p[i] == '\t' || p[i] == '\r' ||
-			   p[i] == '\n'))
+	while (i < len &&
+	       (p[i] == ' ' || p[i] == '\t' || p[i] == '\r' || p[i] == '\n'))
 		i++;
 	if (i < len && p[i] == '<')
 		return FX_SYNTAX_OTHER_XML; /* XML of some kind: parse it */
@@ -261,7 +297,7 @@ struct parse_state {
 static void lower_first(char *s)
 {
 	if (s && s[0] >= 'A' && s[0] <= 'Z' && !(s[1] >= 'A' && s[1] <= 'Z'))
-		s[0] = (char)(s[0] - 'A' + 'a');
+		s[0] = (char) (s[0] - 'A' + 'a');
 }
 
 /* Keep the first fatal error of a parse, with its position. */
@@ -285,8 +321,8 @@ static void parse_error(void *data, xmlErrorPtr err)
 		msg[--n] = '\0';
 	lower_first(msg);
 	fx_ctx__error_at(st->ctx, FX_EPARSE, st->name,
-			 err->line > 0 ? (unsigned long)err->line : 0,
-			 err->int2 > 0 ? (unsigned long)err->int2 : 0,
+			 err->line > 0 ? (unsigned long) err->line : 0,
+			 err->int2 > 0 ? (unsigned long) err->int2 : 0,
 			 "not well-formed: %s", msg);
 	free(msg);
 }
@@ -298,18 +334,19 @@ static void refuse_entity(void *data, const xmlChar *name, int type,
 	xmlParserCtxtPtr pctxt = data;
 	struct parse_state *st = pctxt->_private;
 
-	(void)type;
-	(void)public_id;
-	(void)system_id;
-	(void)content;
+	(void) type;
+	(void) public_id;
+	(void) system_id;
+	(void) content;
 	if (st && !st->failed) {
 		st->failed = 1;
 		st->entity_refused = 1;
-		fx_ctx__error_at(st->ctx, FX_EPARSE, st->name,
-				 (unsigned long)xmlSAX2GetLineNumber(pctxt), 0,
-				 "entity declarations are refused: the document "
-				 "declares entity '%s' (invoices need no DTD)",
-				 (const char *)name);
+		fx_ctx__error_at(
+			st->ctx, FX_EPARSE, st->name,
+			(unsigned long) xmlSAX2GetLineNumber(pctxt), 0,
+			"entity declarations are refused: the document "
+			"declares entity '%s' (invoices need no DTD)",
+			(const char *) name);
 	}
 	xmlStopParser(pctxt);
 }
@@ -321,11 +358,12 @@ static int parse_xml(fx_doc *doc, fx_ctx *ctx)
 	int err = 0;
 
 	if (doc->bytes.len > INT32_MAX)
-		return fx_ctx__error(ctx, FX_ETOOBIG, "'%s' is too large to parse",
-				     doc->name);
-	pctxt = xmlCreateMemoryParserCtxt(doc->bytes.ptr, (int)doc->bytes.len);
+		return fx_ctx__error(ctx, FX_ETOOBIG,
+				     "'%s' is too large to parse", doc->name);
+	pctxt = xmlCreateMemoryParserCtxt(doc->bytes.ptr, (int) doc->bytes.len);
 	if (!pctxt)
-		return fx_ctx__error(ctx, FX_ENOMEM, "cannot create an XML parser");
+		return fx_ctx__error(ctx, FX_ENOMEM,
+				     "cannot create an XML parser");
 	pctxt->_private = &st;
 	pctxt->sax->serror = parse_error;
 	pctxt->sax->entityDecl = refuse_entity;
@@ -334,8 +372,9 @@ static int parse_xml(fx_doc *doc, fx_ctx *ctx)
 	xmlCtxtUseOptions(pctxt, XML_PARSE_NONET | XML_PARSE_BIG_LINES |
 					 XML_PARSE_NOWARNING);
 	/* the name shows in libxml2 messages and becomes the base URI */
-	xmlFree((char *)pctxt->input->filename);
-	pctxt->input->filename = (char *)xmlStrdup((const xmlChar *)doc->name);
+	xmlFree((char *) pctxt->input->filename);
+	pctxt->input->filename =
+		(char *) xmlStrdup((const xmlChar *) doc->name);
 
 	xmlParseDocument(pctxt);
 	if (st.failed || !pctxt->wellFormed || !pctxt->myDoc) {
@@ -364,8 +403,8 @@ static xmlNodePtr child_element(xmlNodePtr parent, const char *ns,
 
 	for (n = parent ? parent->children : NULL; n; n = n->next)
 		if (n->type == XML_ELEMENT_NODE && n->ns &&
-		    !strcmp((const char *)n->ns->href, ns) &&
-		    !strcmp((const char *)n->name, name))
+		    !strcmp((const char *) n->ns->href, ns) &&
+		    !strcmp((const char *) n->name, name))
 			return n;
 	return NULL;
 }
@@ -379,15 +418,14 @@ static int set_profile(fx_doc *doc, xmlNodePtr id)
 		return 0;
 	if (!(text = xmlNodeGetContent(id)))
 		return FX_ENOMEM;
-	for (s = (const char *)text; *s == ' ' || *s == '\t' || *s == '\n' ||
-				     *s == '\r';
-	     s++)
+	for (s = (const char *) text;
+	     *s == ' ' || *s == '\t' || *s == '\n' || *s == '\r'; s++)
 		;
 	e = s + strlen(s);
 	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\n' ||
 			 e[-1] == '\r'))
 		e--;
-	doc->profile_id = fx_strndup(s, (size_t)(e - s));
+	doc->profile_id = fx_strndup(s, (size_t) (e - s));
 	xmlFree(text);
 	if (!doc->profile_id)
 		return FX_ENOMEM;
@@ -403,8 +441,8 @@ static int recognise(fx_doc *doc)
 
 	if (!root)
 		return FX_EPARSE;
-	name = (const char *)root->name;
-	ns = root->ns ? (const char *)root->ns->href : "";
+	name = (const char *) root->name;
+	ns = root->ns ? (const char *) root->ns->href : "";
 	doc->root_name = fx_strdup(name);
 	doc->root_ns = fx_strdup(ns);
 	if (!doc->root_name || !doc->root_ns)
@@ -414,9 +452,11 @@ static int recognise(fx_doc *doc)
 		doc->syntax = FX_SYNTAX_UBL_INVOICE;
 	else if (!strcmp(ns, NS_UBL_CREDITNOTE) && !strcmp(name, "CreditNote"))
 		doc->syntax = FX_SYNTAX_UBL_CREDITNOTE;
-	else if (!strcmp(ns, NS_CII_RSM) && !strcmp(name, "CrossIndustryInvoice"))
+	else if (!strcmp(ns, NS_CII_RSM) &&
+		 !strcmp(name, "CrossIndustryInvoice"))
 		doc->syntax = FX_SYNTAX_CII;
-	else if (!strcmp(ns, NS_ZF1_RSM) && !strcmp(name, "CrossIndustryDocument"))
+	else if (!strcmp(ns, NS_ZF1_RSM) &&
+		 !strcmp(name, "CrossIndustryDocument"))
 		doc->syntax = FX_SYNTAX_ZUGFERD1;
 	else
 		doc->syntax = FX_SYNTAX_OTHER_XML;
@@ -427,18 +467,20 @@ static int recognise(fx_doc *doc)
 		return set_profile(doc, child_element(root, NS_UBL_CBC,
 						      "CustomizationID"));
 	case FX_SYNTAX_CII:
-		ctx = child_element(root, NS_CII_RSM, "ExchangedDocumentContext");
-		ctx = child_element(ctx, NS_CII_RAM,
-				    "GuidelineSpecifiedDocumentContextParameter");
+		ctx = child_element(root, NS_CII_RSM,
+				    "ExchangedDocumentContext");
+		ctx = child_element(
+			ctx, NS_CII_RAM,
+			"GuidelineSpecifiedDocumentContextParameter");
 		return set_profile(doc, child_element(ctx, NS_CII_RAM, "ID"));
 	case FX_SYNTAX_ZUGFERD1:
 		ctx = child_element(root, NS_ZF1_RSM,
 				    "SpecifiedExchangedDocumentContext");
-		ctx = child_element(ctx, NS_ZF1_RAM,
-				    "GuidelineSpecifiedDocumentContextParameter");
+		ctx = child_element(
+			ctx, NS_ZF1_RAM,
+			"GuidelineSpecifiedDocumentContextParameter");
 		return set_profile(doc, child_element(ctx, NS_ZF1_RAM, "ID"));
-	default:
-		return 0;
+	default: return 0;
 	}
 }
 
@@ -450,17 +492,18 @@ static int doc_from_bytes(fx_doc **out, fx_ctx *ctx, const char *name,
 	int err;
 
 	*out = NULL;
-	if (!(doc = calloc(1, sizeof(*doc))) || !(doc->name = fx_strdup(name))) {
+	if (!(doc = calloc(1, sizeof(*doc))) ||
+	    !(doc->name = fx_strdup(name))) {
 		err = fx_ctx__error(ctx, FX_ENOMEM, "out of memory");
 		goto out;
 	}
 	doc->bytes = *bytes;
-	*bytes = (struct fx_buf)FX_BUF_INIT;
+	*bytes = (struct fx_buf) FX_BUF_INIT;
 	if (!doc->bytes.ptr && (err = fx_buf_grow(&doc->bytes, 0)) < 0)
 		goto out;
 
-	doc->syntax = sniff((const unsigned char *)doc->bytes.ptr,
-			    doc->bytes.len);
+	doc->syntax =
+		sniff((const unsigned char *) doc->bytes.ptr, doc->bytes.len);
 	if (doc->syntax == FX_SYNTAX_OTHER_XML) {
 		if ((err = parse_xml(doc, ctx)) < 0)
 			goto out;
@@ -487,7 +530,8 @@ int fx_doc_load_file(fx_doc **out, fx_ctx *ctx, const char *path)
 	*out = NULL;
 	fx_global__ensure_init();
 	fx_ctx__clear_error(ctx);
-	if ((err = fx_buf_read_file(&bytes, ctx, path, fx_ctx_max_size(ctx))) < 0)
+	if ((err = fx_buf_read_file(&bytes, ctx, path, fx_ctx_max_size(ctx))) <
+	    0)
 		goto out;
 	err = doc_from_bytes(out, ctx, name, &bytes);
 out:
@@ -507,11 +551,13 @@ int fx_doc_load_memory(fx_doc **out, fx_ctx *ctx, const char *name,
 	if (!name)
 		name = "<memory>";
 	if (!data && len)
-		return fx_ctx__error(ctx, FX_EINVALID, "no data for '%s'", name);
+		return fx_ctx__error(ctx, FX_EINVALID, "no data for '%s'",
+				     name);
 	if (len > fx_ctx_max_size(ctx))
-		return fx_ctx__error(ctx, FX_ETOOBIG,
-				     "'%s' is larger than the limit of %zu bytes",
-				     name, fx_ctx_max_size(ctx));
+		return fx_ctx__error(
+			ctx, FX_ETOOBIG,
+			"'%s' is larger than the limit of %zu bytes", name,
+			fx_ctx_max_size(ctx));
 	if ((err = fx_buf_put(&bytes, data, len)) < 0) {
 		fx_ctx__error(ctx, err, "out of memory");
 		goto out;
@@ -546,7 +592,7 @@ static int index_lines(fx_doc *doc)
  */
 unsigned long fx_doc__column(const fx_doc *cdoc, const void *vnode)
 {
-	fx_doc *doc = (fx_doc *)cdoc; /* the index is a cache */
+	fx_doc *doc = (fx_doc *) cdoc; /* the index is a cache */
 	const xmlNode *node = vnode;
 	char tag[256];
 	long line, l;
@@ -565,22 +611,22 @@ unsigned long fx_doc__column(const fx_doc *cdoc, const void *vnode)
 			     node->name);
 	else
 		n = snprintf(tag, sizeof(tag), "<%s", node->name);
-	if (n < 0 || (size_t)n >= sizeof(tag))
+	if (n < 0 || (size_t) n >= sizeof(tag))
 		return 0;
-	taglen = (size_t)n;
+	taglen = (size_t) n;
 
 	for (l = line; l > 0 && l > line - 8; l--) {
-		if ((size_t)l > doc->nlines)
+		if ((size_t) l > doc->nlines)
 			continue;
 		from = doc->lines[l - 1];
-		to = (size_t)l < doc->nlines ? doc->lines[l] : doc->bytes.len;
+		to = (size_t) l < doc->nlines ? doc->lines[l] : doc->bytes.len;
 		for (i = from; i + taglen < to; i++) {
 			char c = doc->bytes.ptr[i + taglen];
 
 			if (!memcmp(doc->bytes.ptr + i, tag, taglen) &&
 			    (c == ' ' || c == '>' || c == '/' || c == '\t' ||
 			     c == '\r' || c == '\n'))
-				return (unsigned long)(i - from + 1);
+				return (unsigned long) (i - from + 1);
 		}
 	}
 	return 0;
@@ -593,16 +639,16 @@ static int put_step(struct fx_buf *out, const xmlNode *node)
 	size_t pos = 0, count = 0;
 
 	if (node->ns) {
-		prefix = fx_ns__prefix((const char *)node->ns->href);
+		prefix = fx_ns__prefix((const char *) node->ns->href);
 		if (!prefix)
-			prefix = (const char *)node->ns->prefix;
+			prefix = (const char *) node->ns->prefix;
 	}
 	for (s = node->parent ? node->parent->children : node; s; s = s->next) {
 		if (s->type != XML_ELEMENT_NODE ||
-		    strcmp((const char *)s->name, (const char *)node->name) ||
+		    strcmp((const char *) s->name, (const char *) node->name) ||
 		    (s->ns == NULL) != (node->ns == NULL) ||
-		    (s->ns && strcmp((const char *)s->ns->href,
-				     (const char *)node->ns->href)))
+		    (s->ns && strcmp((const char *) s->ns->href,
+				     (const char *) node->ns->href)))
 			continue;
 		count++;
 		if (s == node)
@@ -610,7 +656,7 @@ static int put_step(struct fx_buf *out, const xmlNode *node)
 	}
 	if (fx_buf_printf(out, "/%s%s%s", prefix ? prefix : "",
 			  prefix && *prefix ? ":" : "",
-			  (const char *)node->name) < 0)
+			  (const char *) node->name) < 0)
 		return FX_ENOMEM;
 	if (count > 1 && fx_buf_printf(out, "[%zu]", pos) < 0)
 		return FX_ENOMEM;

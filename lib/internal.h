@@ -24,7 +24,10 @@ struct fx_buf {
 	size_t len;
 	size_t cap;
 };
-#define FX_BUF_INIT { NULL, 0, 0 }
+#define FX_BUF_INIT        \
+	{                  \
+		NULL, 0, 0 \
+	}
 
 int fx_buf_grow(struct fx_buf *buf, size_t extra);
 int fx_buf_put(struct fx_buf *buf, const void *data, size_t len);
@@ -47,11 +50,10 @@ char *fx_strdup(const char *s);
 char *fx_strndup(const char *s, size_t n);
 
 /* Errors on a context: set, with position, and clear. */
-int fx_ctx__error(fx_ctx *ctx, int code, const char *fmt, ...)
-	FX_PRINTF(3, 4);
+int fx_ctx__error(fx_ctx *ctx, int code, const char *fmt, ...) FX_PRINTF(3, 4);
 int fx_ctx__error_at(fx_ctx *ctx, int code, const char *file,
-		     unsigned long line, unsigned long column,
-		     const char *fmt, ...) FX_PRINTF(6, 7);
+		     unsigned long line, unsigned long column, const char *fmt,
+		     ...) FX_PRINTF(6, 7);
 void fx_ctx__clear_error(fx_ctx *ctx);
 
 /* Process-wide: the embedded resources and the XML entity loader. */

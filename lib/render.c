@@ -18,11 +18,11 @@
 struct fx_renderer {
 	fx_format format;
 	fx_render_opts opts;
-	struct fx_buf out;	/* what is waiting to be written */
-	struct fx_buf cases;	/* JUnit test cases */
-	struct fx_buf rules;	/* SARIF: rule ids seen, "\n"-separated */
+	struct fx_buf out;   /* what is waiting to be written */
+	struct fx_buf cases; /* JUnit test cases */
+	struct fx_buf rules; /* SARIF: rule ids seen, "\n"-separated */
 	size_t files;
-	size_t results;		/* SARIF results written so far */
+	size_t results; /* SARIF results written so far */
 	int failed;
 };
 
@@ -65,8 +65,8 @@ static int flush(fx_renderer *r)
 {
 	if (r->failed)
 		return FX_EIO;
-	if (r->out.len && r->opts.write(r->out.ptr, r->out.len,
-					 r->opts.payload) < 0)
+	if (r->out.len &&
+	    r->opts.write(r->out.ptr, r->out.len, r->opts.payload) < 0)
 		r->failed = 1;
 	fx_buf_clear(&r->out);
 	return r->failed ? FX_EIO : 0;
@@ -81,7 +81,7 @@ static int json_string(struct fx_buf *b, const char *s)
 		return fx_buf_puts(b, "null");
 	if ((err = fx_buf_put(b, "\"", 1)) < 0)
 		return err;
-	for (p = (const unsigned char *)s; *p; p++) {
+	for (p = (const unsigned char *) s; *p; p++) {
 		switch (*p) {
 		case '"': err = fx_buf_puts(b, "\\\""); break;
 		case '\\': err = fx_buf_puts(b, "\\\\"); break;
@@ -105,16 +105,19 @@ static int xml_text(struct fx_buf *b, const char *s)
 	const unsigned char *p;
 	int err = 0;
 
-	for (p = (const unsigned char *)(s ? s : ""); *p && err >= 0; p++) {
+	for (p = (const unsigned char *) (s ? s : ""); *p && err >= 0; p++) {
 		switch (*p) {
 		case '<': err = fx_buf_puts(b, "&lt;"); break;
 		case '>': err = fx_buf_puts(b, "&gt;"); break;
 		case '&': err = fx_buf_puts(b, "&amp;"); break;
 		case '"': err = fx_buf_puts(b, "&quot;"); break;
-		case '\n': case '\t': case '\r': err = fx_buf_put(b, p, 1); break;
+		case '\n':
+		case '\t':
+		case '\r': err = fx_buf_put(b, p, 1); break;
 		default:
 			/* control characters are not allowed in XML 1.0 */
-			err = *p < 0x20 ? fx_buf_puts(b, "?") : fx_buf_put(b, p, 1);
+			err = *p < 0x20 ? fx_buf_puts(b, "?")
+					: fx_buf_put(b, p, 1);
 		}
 	}
 	return err;
@@ -126,7 +129,7 @@ static int uri_ref(struct fx_buf *b, const char *path)
 	const unsigned char *p;
 	int err = 0;
 
-	for (p = (const unsigned char *)path; *p && err >= 0; p++) {
+	for (p = (const unsigned char *) path; *p && err >= 0; p++) {
 		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
 		    (*p >= '0' && *p <= '9') || strchr("-._~/", *p))
 			err = fx_buf_put(b, p, 1);
@@ -156,12 +159,12 @@ static const char *layer_state_key(fx_layer_state s)
 
 /* ---- text ---------------------------------------------------------- */
 
-#define C_BOLD "\033[1m"
-#define C_RED "\033[1;31m"
+#define C_BOLD	  "\033[1m"
+#define C_RED	  "\033[1;31m"
 #define C_MAGENTA "\033[1;35m"
-#define C_CYAN "\033[1;36m"
-#define C_GREEN "\033[1;32m"
-#define C_RESET "\033[m"
+#define C_CYAN	  "\033[1;36m"
+#define C_GREEN	  "\033[1;32m"
+#define C_RESET	  "\033[m"
 
 static int text_location(struct fx_buf *b, const fx_finding *f)
 {
@@ -191,21 +194,21 @@ static int text_add(fx_renderer *r, const fx_report *report)
 		if (err >= 0)
 			err = text_location(b, f);
 		if (err >= 0)
-			err = fx_buf_printf(b, "%s %s%s%s[%s]: %s\n",
-					    color ? C_RESET : "",
-					    color ? colors[f->severity] : "",
-					    words[f->severity],
-					    color ? C_RESET : "",
-					    f->rule ? f->rule : "?", f->message);
+			err = fx_buf_printf(
+				b, "%s %s%s%s[%s]: %s\n", color ? C_RESET : "",
+				color ? colors[f->severity] : "",
+				words[f->severity], color ? C_RESET : "",
+				f->rule ? f->rule : "?", f->message);
 	}
 	if (err >= 0 && r->opts.verbose &&
 	    fx_report_outcome(report) == FX_OUTCOME_VALID) {
 		const char *id = fx_report_profile_id(report);
 		fx_profile p = fx_report_profile(report);
 
-		err = fx_buf_printf(b, "%s%s:%s %svalid%s (%s", color ? C_BOLD : "",
-				    fx_report_file(report), color ? C_RESET : "",
-				    color ? C_GREEN : "", color ? C_RESET : "",
+		err = fx_buf_printf(b, "%s%s:%s %svalid%s (%s",
+				    color ? C_BOLD : "", fx_report_file(report),
+				    color ? C_RESET : "", color ? C_GREEN : "",
+				    color ? C_RESET : "",
 				    fx_syntax_name(fx_report_syntax(report)));
 		if (err >= 0 && p == FX_PROFILE_UNKNOWN)
 			err = fx_buf_printf(b, ", unknown profile '%s'", id);
@@ -224,7 +227,8 @@ static int json_begin(fx_renderer *r)
 	struct fx_buf *b = &r->out;
 	int err;
 
-	if ((err = fx_buf_printf(b, "{\n  \"version\": %d,\n  \"tool\": "
+	if ((err = fx_buf_printf(b,
+				 "{\n  \"version\": %d,\n  \"tool\": "
 				 "{\"name\": \"facture\", \"version\": ",
 				 FX_REPORT_FORMAT_VERSION)) < 0 ||
 	    (err = json_string(b, fx_version())) < 0 ||
@@ -238,7 +242,8 @@ static int json_finding(struct fx_buf *b, const fx_finding *f)
 {
 	int err;
 
-	if ((err = fx_buf_printf(b, "\n        {\"severity\": \"%s\", \"rule\": ",
+	if ((err = fx_buf_printf(b,
+				 "\n        {\"severity\": \"%s\", \"rule\": ",
 				 fx_severity_name(f->severity))) < 0 ||
 	    (err = json_string(b, f->rule)) < 0 ||
 	    (err = fx_buf_printf(b, ", \"layer\": \"%s\", \"message\": ",
@@ -274,8 +279,9 @@ static int json_add(fx_renderer *r, const fx_report *report)
 	if ((err = fx_buf_puts(b, r->files ? ",\n    {" : "\n    {")) < 0 ||
 	    (err = fx_buf_puts(b, "\n      \"path\": ")) < 0 ||
 	    (err = json_string(b, fx_report_file(report))) < 0 ||
-	    (err = fx_buf_printf(b, ",\n      \"syntax\": \"%s\",\n      \"profile\": ",
-				 fx_syntax_key(fx_report_syntax(report)))) < 0)
+	    (err = fx_buf_printf(
+		     b, ",\n      \"syntax\": \"%s\",\n      \"profile\": ",
+		     fx_syntax_key(fx_report_syntax(report)))) < 0)
 		return err;
 	if (p == FX_PROFILE_NONE) {
 		err = fx_buf_puts(b, "null");
@@ -283,20 +289,22 @@ static int json_add(fx_renderer *r, const fx_report *report)
 		if ((err = fx_buf_puts(b, "{\"id\": ")) < 0 ||
 		    (err = json_string(b, fx_report_profile_id(report))) < 0 ||
 		    (err = fx_buf_puts(b, ", \"name\": ")) < 0 ||
-		    (err = json_string(b, p == FX_PROFILE_UNKNOWN ? NULL :
-					  fx_profile_name(p))) < 0)
+		    (err = json_string(b, p == FX_PROFILE_UNKNOWN
+						  ? NULL
+						  : fx_profile_name(p))) < 0)
 			return err;
 		err = fx_buf_puts(b, "}");
 	}
 	if (err < 0 ||
-	    (err = fx_buf_printf(b, ",\n      \"status\": \"%s\",\n      \"layers\": {",
-				 outcome_key(fx_report_outcome(report)))) < 0)
+	    (err = fx_buf_printf(
+		     b, ",\n      \"status\": \"%s\",\n      \"layers\": {",
+		     outcome_key(fx_report_outcome(report)))) < 0)
 		return err;
 	for (l = 0; l <= FX_LAYER_SCHEMA; l++)
 		if ((err = fx_buf_printf(b, "%s\"%s\": \"%s\"", l ? ", " : "",
-					 fx_layer_name((fx_layer)l),
-					 layer_state_key(fx_report_layer(report,
-									 (fx_layer)l)))) < 0)
+					 fx_layer_name((fx_layer) l),
+					 layer_state_key(fx_report_layer(
+						 report, (fx_layer) l)))) < 0)
 			return err;
 	if ((err = fx_buf_puts(b, "},\n      \"findings\": [")) < 0)
 		return err;
@@ -305,19 +313,19 @@ static int json_add(fx_renderer *r, const fx_report *report)
 		    (err = json_finding(b, fx_report_get(report, i))) < 0)
 			return err;
 	}
-	return fx_buf_puts(b, fx_report_count(report) ? "\n      ]\n    }" :
-							"]\n    }");
+	return fx_buf_puts(b, fx_report_count(report) ? "\n      ]\n    }"
+						      : "]\n    }");
 }
 
 static int json_end(fx_renderer *r, const fx_summary *s)
 {
-	return fx_buf_printf(&r->out,
-			     "%s],\n  \"summary\": {\"files\": %zu, \"valid\": %zu, "
-			     "\"invalid\": %zu, \"error\": %zu, \"fatal\": %zu, "
-			     "\"warning\": %zu, \"info\": %zu, \"seconds\": %.3f}\n}\n",
-			     r->files ? "\n  " : "", s->files, s->valid,
-			     s->invalid, s->errors, s->fatal, s->warning,
-			     s->info, s->seconds);
+	return fx_buf_printf(
+		&r->out,
+		"%s],\n  \"summary\": {\"files\": %zu, \"valid\": %zu, "
+		"\"invalid\": %zu, \"error\": %zu, \"fatal\": %zu, "
+		"\"warning\": %zu, \"info\": %zu, \"seconds\": %.3f}\n}\n",
+		r->files ? "\n  " : "", s->files, s->valid, s->invalid,
+		s->errors, s->fatal, s->warning, s->info, s->seconds);
 }
 
 /* ---- JUnit --------------------------------------------------------- */
@@ -329,26 +337,30 @@ static int junit_add(fx_renderer *r, const fx_report *report)
 	size_t i, nfatal = fx_report_count_severity(report, FX_SEVERITY_FATAL);
 	int err;
 
-	if ((err = fx_buf_puts(b, "    <testcase classname=\"facture.validate\" name=\"")) < 0 ||
+	if ((err = fx_buf_puts(
+		     b,
+		     "    <testcase classname=\"facture.validate\" name=\"")) <
+		    0 ||
 	    (err = xml_text(b, fx_report_file(report))) < 0 ||
 	    (err = fx_buf_puts(b, "\">\n")) < 0)
 		return err;
 	if (o != FX_OUTCOME_VALID) {
 		const char *tag = o == FX_OUTCOME_ERROR ? "error" : "failure";
 
-		if ((err = fx_buf_printf(b, "      <%s type=\"%s\" message=\"%zu %s\">",
-					 tag, o == FX_OUTCOME_ERROR ? "error" : "invalid",
-					 nfatal, nfatal == 1 ? "error" : "errors")) < 0)
+		if ((err = fx_buf_printf(
+			     b, "      <%s type=\"%s\" message=\"%zu %s\">",
+			     tag, o == FX_OUTCOME_ERROR ? "error" : "invalid",
+			     nfatal, nfatal == 1 ? "error" : "errors")) < 0)
 			return err;
 		for (i = 0; i < fx_report_count(report); i++) {
 			const fx_finding *f = fx_report_get(report, i);
 			struct fx_buf line = FX_BUF_INIT;
 
 			if ((err = text_location(&line, f)) >= 0)
-				err = fx_buf_printf(&line, " %s[%s]: %s\n",
-						    fx_severity_name(f->severity),
-						    f->rule ? f->rule : "?",
-						    f->message);
+				err = fx_buf_printf(
+					&line, " %s[%s]: %s\n",
+					fx_severity_name(f->severity),
+					f->rule ? f->rule : "?", f->message);
 			if (err >= 0)
 				err = xml_text(b, line.ptr);
 			fx_buf_release(&line);
@@ -366,17 +378,19 @@ static int junit_end(fx_renderer *r, const fx_summary *s)
 	struct fx_buf *b = &r->out;
 	int err;
 
-	if ((err = fx_buf_printf(b,
-				 "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-				 "<testsuites name=\"facture\" tests=\"%zu\" "
-				 "failures=\"%zu\" errors=\"%zu\" time=\"%.3f\">\n"
-				 "  <testsuite name=\"facture validate\" tests=\"%zu\" "
-				 "failures=\"%zu\" errors=\"%zu\" skipped=\"0\" "
-				 "time=\"%.3f\">\n",
-				 s->files, s->invalid, s->errors, s->seconds,
-				 s->files, s->invalid, s->errors, s->seconds)) < 0)
+	if ((err = fx_buf_printf(
+		     b,
+		     "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+		     "<testsuites name=\"facture\" tests=\"%zu\" "
+		     "failures=\"%zu\" errors=\"%zu\" time=\"%.3f\">\n"
+		     "  <testsuite name=\"facture validate\" tests=\"%zu\" "
+		     "failures=\"%zu\" errors=\"%zu\" skipped=\"0\" "
+		     "time=\"%.3f\">\n",
+		     s->files, s->invalid, s->errors, s->seconds, s->files,
+		     s->invalid, s->errors, s->seconds)) < 0)
 		return err;
-	if (r->cases.len && (err = fx_buf_put(b, r->cases.ptr, r->cases.len)) < 0)
+	if (r->cases.len &&
+	    (err = fx_buf_put(b, r->cases.ptr, r->cases.len)) < 0)
 		return err;
 	return fx_buf_puts(b, "  </testsuite>\n</testsuites>\n");
 }
@@ -385,10 +399,11 @@ static int junit_end(fx_renderer *r, const fx_summary *s)
 
 static int sarif_begin(fx_renderer *r)
 {
-	return fx_buf_puts(&r->out,
-			   "{\n  \"$schema\": \"https://json.schemastore.org/sarif-2.1.0.json\",\n"
-			   "  \"version\": \"2.1.0\",\n  \"runs\": [\n    {\n"
-			   "      \"results\": [");
+	return fx_buf_puts(
+		&r->out, "{\n  \"$schema\": "
+			 "\"https://json.schemastore.org/sarif-2.1.0.json\",\n"
+			 "  \"version\": \"2.1.0\",\n  \"runs\": [\n    {\n"
+			 "      \"results\": [");
 }
 
 static int sarif_note_rule(fx_renderer *r, const char *rule)
@@ -399,7 +414,7 @@ static int sarif_note_rule(fx_renderer *r, const char *rule)
 	while (p && *p) {
 		const char *nl = strchr(p, '\n');
 
-		if ((size_t)(nl - p) == n && !memcmp(p, rule, n))
+		if ((size_t) (nl - p) == n && !memcmp(p, rule, n))
 			return 0;
 		p = nl + 1;
 	}
@@ -421,28 +436,36 @@ static int sarif_add(fx_renderer *r, const fx_report *report)
 		    (err = fx_buf_puts(b, r->results++ ? ",\n" : "\n")) < 0 ||
 		    (err = fx_buf_puts(b, "        {\"ruleId\": ")) < 0 ||
 		    (err = json_string(b, rule)) < 0 ||
-		    (err = fx_buf_printf(b, ", \"level\": \"%s\", \"message\": {\"text\": ",
-					 levels[f->severity])) < 0 ||
+		    (err = fx_buf_printf(
+			     b, ", \"level\": \"%s\", \"message\": {\"text\": ",
+			     levels[f->severity])) < 0 ||
 		    (err = json_string(b, f->message)) < 0 ||
-		    (err = fx_buf_puts(b, "},\n         \"locations\": [{\"physicalLocation\": "
-				       "{\"artifactLocation\": {\"uri\": \"")) < 0 ||
+		    (err = fx_buf_puts(
+			     b, "},\n         \"locations\": "
+				"[{\"physicalLocation\": "
+				"{\"artifactLocation\": {\"uri\": \"")) < 0 ||
 		    (err = uri_ref(b, f->file ? f->file : "")) < 0 ||
 		    (err = fx_buf_puts(b, "\"}")) < 0)
 			break;
 		if (f->line) {
-			err = fx_buf_printf(b, ", \"region\": {\"startLine\": %lu", f->line);
+			err = fx_buf_printf(b,
+					    ", \"region\": {\"startLine\": %lu",
+					    f->line);
 			if (err >= 0 && f->column)
-				err = fx_buf_printf(b, ", \"startColumn\": %lu", f->column);
+				err = fx_buf_printf(b, ", \"startColumn\": %lu",
+						    f->column);
 			if (err >= 0)
 				err = fx_buf_puts(b, "}");
 		}
 		if (err >= 0)
 			err = fx_buf_puts(b, "}");
 		if (err >= 0 && f->xpath) {
-			if ((err = fx_buf_puts(b, ", \"logicalLocations\": "
-					       "[{\"fullyQualifiedName\": ")) >= 0 &&
+			if ((err = fx_buf_puts(
+				     b, ", \"logicalLocations\": "
+					"[{\"fullyQualifiedName\": ")) >= 0 &&
 			    (err = json_string(b, f->xpath)) >= 0)
-				err = fx_buf_puts(b, ", \"kind\": \"element\"}]");
+				err = fx_buf_puts(b,
+						  ", \"kind\": \"element\"}]");
 		}
 		if (err >= 0)
 			err = fx_buf_puts(b, "}]}");
@@ -456,19 +479,21 @@ static int sarif_end(fx_renderer *r, const fx_summary *s)
 	const char *p = r->rules.ptr;
 	int err, first = 1;
 
-	(void)s;
+	(void) s;
 	if ((err = fx_buf_puts(b, "\n      ],\n      \"tool\": {\"driver\": {"
-			       "\"name\": \"facture\", \"version\": ")) < 0 ||
+				  "\"name\": \"facture\", \"version\": ")) <
+		    0 ||
 	    (err = json_string(b, fx_version())) < 0 ||
 	    (err = fx_buf_puts(b, ", \"rules\": [")) < 0)
 		return err;
 	while (p && *p) {
 		const char *nl = strchr(p, '\n');
-		char *id = fx_strndup(p, (size_t)(nl - p));
+		char *id = fx_strndup(p, (size_t) (nl - p));
 
 		if (!id)
 			return FX_ENOMEM;
-		err = fx_buf_puts(b, first ? "\n        {\"id\": " : ",\n        {\"id\": ");
+		err = fx_buf_puts(b, first ? "\n        {\"id\": "
+					   : ",\n        {\"id\": ");
 		if (err >= 0)
 			err = json_string(b, id);
 		if (err >= 0)
@@ -479,8 +504,8 @@ static int sarif_end(fx_renderer *r, const fx_summary *s)
 		first = 0;
 		p = nl + 1;
 	}
-	return fx_buf_puts(b, first ? "]}}\n    }\n  ]\n}\n" :
-				      "\n      ]}}\n    }\n  ]\n}\n");
+	return fx_buf_puts(b, first ? "]}}\n    }\n  ]\n}\n"
+				    : "\n      ]}}\n    }\n  ]\n}\n");
 }
 
 /* ---- the renderer object ------------------------------------------- */
@@ -492,7 +517,7 @@ int fx_renderer_new(fx_renderer **out, fx_format format,
 
 	*out = NULL;
 	if (!opts || opts->version != FX_RENDER_OPTS_VERSION || !opts->write ||
-	    (unsigned)format > FX_FORMAT_SARIF)
+	    (unsigned) format > FX_FORMAT_SARIF)
 		return FX_EINVALID;
 	if (!(r = calloc(1, sizeof(*r))))
 		return FX_ENOMEM;

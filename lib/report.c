@@ -38,11 +38,11 @@ int fx_report_new(fx_report **out, const char *file)
 
 static void finding_release(fx_finding *f)
 {
-	free((char *)f->rule);
-	free((char *)f->message);
-	free((char *)f->terms);
-	free((char *)f->file);
-	free((char *)f->xpath);
+	free((char *) f->rule);
+	free((char *) f->message);
+	free((char *) f->terms);
+	free((char *) f->file);
+	free((char *) f->xpath);
 }
 
 void fx_report_free(fx_report *r)
@@ -71,8 +71,8 @@ int fx_report_add(fx_report *r, const fx_finding *f)
 {
 	fx_finding copy;
 
-	if (!r || !f || (unsigned)f->severity > FX_SEVERITY_INFO ||
-	    (unsigned)f->layer >= FX_LAYER_COUNT)
+	if (!r || !f || (unsigned) f->severity > FX_SEVERITY_INFO ||
+	    (unsigned) f->layer >= FX_LAYER_COUNT)
 		return FX_EINVALID;
 	if (r->count == r->cap) {
 		size_t cap = r->cap ? r->cap * 2 : 8;
@@ -132,8 +132,14 @@ out:
 	return err;
 }
 
-const char *fx_report_file(const fx_report *r) { return r->file; }
-size_t fx_report_count(const fx_report *r) { return r->count; }
+const char *fx_report_file(const fx_report *r)
+{
+	return r->file;
+}
+size_t fx_report_count(const fx_report *r)
+{
+	return r->count;
+}
 
 const fx_finding *fx_report_get(const fx_report *r, size_t i)
 {
@@ -142,7 +148,9 @@ const fx_finding *fx_report_get(const fx_report *r, size_t i)
 
 size_t fx_report_count_severity(const fx_report *r, fx_severity severity)
 {
-	return (unsigned)severity <= FX_SEVERITY_INFO ? r->by_severity[severity] : 0;
+	return (unsigned) severity <= FX_SEVERITY_INFO
+		       ? r->by_severity[severity]
+		       : 0;
 }
 
 fx_outcome fx_report_outcome(const fx_report *r)
@@ -156,13 +164,13 @@ fx_outcome fx_report_outcome(const fx_report *r)
 
 fx_layer_state fx_report_layer(const fx_report *r, fx_layer layer)
 {
-	return (unsigned)layer < FX_LAYER_COUNT ? r->layers[layer] :
-						  FX_LAYER_NOT_RUN;
+	return (unsigned) layer < FX_LAYER_COUNT ? r->layers[layer]
+						 : FX_LAYER_NOT_RUN;
 }
 
 void fx_report_set_layer(fx_report *r, fx_layer layer, fx_layer_state state)
 {
-	if ((unsigned)layer < FX_LAYER_COUNT)
+	if ((unsigned) layer < FX_LAYER_COUNT)
 		r->layers[layer] = state;
 }
 
@@ -171,9 +179,18 @@ void fx_report_set_error(fx_report *r)
 	r->error = 1;
 }
 
-fx_syntax fx_report_syntax(const fx_report *r) { return r->syntax; }
-fx_profile fx_report_profile(const fx_report *r) { return r->profile; }
-const char *fx_report_profile_id(const fx_report *r) { return r->profile_id; }
+fx_syntax fx_report_syntax(const fx_report *r)
+{
+	return r->syntax;
+}
+fx_profile fx_report_profile(const fx_report *r)
+{
+	return r->profile;
+}
+const char *fx_report_profile_id(const fx_report *r)
+{
+	return r->profile_id;
+}
 
 void fx_report__set_doc(fx_report *r, const fx_doc *doc)
 {
@@ -187,13 +204,13 @@ const char *fx_severity_name(fx_severity severity)
 {
 	static const char *const names[] = { "fatal", "warning", "info" };
 
-	return (unsigned)severity <= FX_SEVERITY_INFO ? names[severity] : "?";
+	return (unsigned) severity <= FX_SEVERITY_INFO ? names[severity] : "?";
 }
 
 const char *fx_layer_name(fx_layer layer)
 {
-	static const char *const names[] = { "input", "xml", "schema",
-					     "rules", "pdf" };
+	static const char *const names[] = { "input", "xml", "schema", "rules",
+					     "pdf" };
 
-	return (unsigned)layer < FX_LAYER_COUNT ? names[layer] : "?";
+	return (unsigned) layer < FX_LAYER_COUNT ? names[layer] : "?";
 }

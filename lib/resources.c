@@ -8,8 +8,7 @@
 #include "resources.h"
 #include "banned.h"
 
-int fx_resource__find(const char *path, const unsigned char **data,
-		      size_t *len)
+int fx_resource__find(const char *path, const unsigned char **data, size_t *len)
 {
 	size_t lo = 0, hi = fx_resources_count;
 

@@ -8,7 +8,7 @@
 #include <stddef.h>
 
 struct fx_resource {
-	const char *path;	/* "xsd/ubl/invoice.xsd" */
+	const char *path; /* "xsd/ubl/invoice.xsd" */
 	const unsigned char *data;
 	size_t len;
 };

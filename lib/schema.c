@@ -16,7 +16,12 @@
 #include "internal.h"
 #include "banned.h"
 
-enum schema_id { SCHEMA_UBL_INVOICE, SCHEMA_UBL_CREDITNOTE, SCHEMA_CII, NSCHEMAS };
+enum schema_id {
+	SCHEMA_UBL_INVOICE,
+	SCHEMA_UBL_CREDITNOTE,
+	SCHEMA_CII,
+	NSCHEMAS
+};
 
 static const char *const schema_paths[NSCHEMAS] = {
 	"xsd/ubl/invoice.xsd",
@@ -42,7 +47,8 @@ static void compile_error(void *data, xmlErrorPtr err)
 		fx_buf_printf(&st->first, "%s:%d: %s",
 			      err->file ? err->file : "?", err->line,
 			      err->message ? err->message : "?");
-		while (st->first.len && st->first.ptr[st->first.len - 1] == '\n')
+		while (st->first.len &&
+		       st->first.ptr[st->first.len - 1] == '\n')
 			st->first.ptr[--st->first.len] = '\0';
 	}
 }
@@ -65,10 +71,10 @@ static int compile(xmlSchemaPtr *out, fx_ctx *ctx, enum schema_id id)
 	}
 	xmlSchemaSetParserStructuredErrors(pctxt, compile_error, &st);
 	if (!(*out = xmlSchemaParse(pctxt)))
-		err = fx_ctx__error(ctx, FX_EINTERNAL,
-				    "cannot compile schema '%s': %s",
-				    schema_paths[id],
-				    st.first.len ? st.first.ptr : "unknown error");
+		err = fx_ctx__error(
+			ctx, FX_EINTERNAL, "cannot compile schema '%s': %s",
+			schema_paths[id],
+			st.first.len ? st.first.ptr : "unknown error");
 out:
 	xmlSchemaFreeParserCtxt(pctxt);
 	fx_buf_release(&uri);
@@ -82,7 +88,8 @@ static int get_schema(xmlSchemaPtr *out, fx_ctx *ctx, enum schema_id id)
 
 	pthread_mutex_lock(&schema_lock);
 	if (schema_failures[id]) {
-		err = fx_ctx__error(ctx, FX_EINTERNAL, "%s", schema_failures[id]);
+		err = fx_ctx__error(ctx, FX_EINTERNAL, "%s",
+				    schema_failures[id]);
 	} else if (!schemas[id]) {
 		err = compile(&schemas[id], ctx, id);
 		if (err == FX_EINTERNAL)
@@ -118,15 +125,16 @@ static int put_names(struct fx_buf *out, const char *msg, size_t len)
 	int err;
 
 	while (p < end) {
-		const char *open = memchr(p, '{', (size_t)(end - p));
+		const char *open = memchr(p, '{', (size_t) (end - p));
 		const char *prefix;
 		char *ns;
 
-		if (!open || !(close = memchr(open, '}', (size_t)(end - open))))
-			return fx_buf_put(out, p, (size_t)(end - p));
-		if ((err = fx_buf_put(out, p, (size_t)(open - p))) < 0)
+		if (!open ||
+		    !(close = memchr(open, '}', (size_t) (end - open))))
+			return fx_buf_put(out, p, (size_t) (end - p));
+		if ((err = fx_buf_put(out, p, (size_t) (open - p))) < 0)
 			return err;
-		if (!(ns = fx_strndup(open + 1, (size_t)(close - open - 1))))
+		if (!(ns = fx_strndup(open + 1, (size_t) (close - open - 1))))
 			return FX_ENOMEM;
 		prefix = fx_ns__prefix(ns);
 		if (prefix && *prefix)
@@ -149,9 +157,9 @@ static int node_name(struct fx_buf *out, const xmlNode *node)
 	if (!node || node->type != XML_ELEMENT_NODE)
 		return fx_buf_puts(out, "the document");
 	if (node->ns) {
-		prefix = fx_ns__prefix((const char *)node->ns->href);
+		prefix = fx_ns__prefix((const char *) node->ns->href);
 		if (!prefix)
-			prefix = (const char *)node->ns->prefix;
+			prefix = (const char *) node->ns->prefix;
 	}
 	return fx_buf_printf(out, "%s%s%s", prefix ? prefix : "",
 			     prefix && *prefix ? ":" : "", node->name);
@@ -165,7 +173,7 @@ static int put_expected(struct fx_buf *out, const char *list)
 	if (!open || !(close = strstr(open, " )")))
 		return 0;
 	open += 2;
-	return put_names(out, open, (size_t)(close - open));
+	return put_names(out, open, (size_t) (close - open));
 }
 
 static const char *after(const char *s, const char *needle)
@@ -182,7 +190,7 @@ static int quoted(struct fx_buf *out, const char *s, const char *needle)
 
 	if (!p || !(p = strchr(p, '\'')) || !(q = strchr(p + 1, '\'')))
 		return -1;
-	return fx_buf_put(out, p + 1, (size_t)(q - p - 1));
+	return fx_buf_put(out, p + 1, (size_t) (q - p - 1));
 }
 
 static const char *type_words(const char *type)
@@ -223,14 +231,17 @@ static int humanise(struct fx_buf *out, const char *msg, const xmlNode *node)
 		struct fx_buf pname = FX_BUF_INIT;
 
 		node_name(&pname, parent);
-		err = fx_buf_printf(out, "element %s is not expected here in %s",
+		err = fx_buf_printf(out,
+				    "element %s is not expected here in %s",
 				    name.ptr, pname.ptr);
 		fx_buf_release(&pname);
 		if (err < 0)
 			goto out;
 		if (strstr(rest, "Expected is one of")) {
-			if ((err = fx_buf_puts(out, " (out of order, repeated "
-					       "or unknown); expected one of ")) < 0 ||
+			if ((err = fx_buf_puts(
+				     out, " (out of order, repeated "
+					  "or unknown); expected one of ")) <
+				    0 ||
 			    (err = put_expected(out, rest)) < 0)
 				goto out;
 		} else if (strstr(rest, "Expected is")) {
@@ -238,15 +249,18 @@ static int humanise(struct fx_buf *out, const char *msg, const xmlNode *node)
 			    (err = put_expected(out, rest)) < 0)
 				goto out;
 		} else {
-			err = fx_buf_puts(out, " (nothing more may follow here)");
+			err = fx_buf_puts(out,
+					  " (nothing more may follow here)");
 		}
 	} else if (strstr(rest, "Missing child element(s)")) {
 		if ((err = put_expected(&tmp, rest)) < 0)
 			goto out;
 		if (strstr(rest, "Expected is one of"))
-			err = fx_buf_printf(out, "%s is incomplete: a required "
-					    "element is missing; expected one of %s",
-					    name.ptr, tmp.ptr ? tmp.ptr : "?");
+			err = fx_buf_printf(
+				out,
+				"%s is incomplete: a required "
+				"element is missing; expected one of %s",
+				name.ptr, tmp.ptr ? tmp.ptr : "?");
 		else
 			err = fx_buf_printf(out, "element %s is missing in %s",
 					    tmp.ptr ? tmp.ptr : "?", name.ptr);
@@ -265,13 +279,15 @@ static int humanise(struct fx_buf *out, const char *msg, const xmlNode *node)
 			struct fx_buf attr = FX_BUF_INIT;
 
 			quoted(&attr, msg, "attribute ");
-			err = fx_buf_printf(out, "value '%s' of attribute %s on "
+			err = fx_buf_printf(out,
+					    "value '%s' of attribute %s on "
 					    "%s is not valid",
 					    tmp.ptr, attr.ptr ? attr.ptr : "?",
 					    name.ptr);
 			fx_buf_release(&attr);
 		} else {
-			err = fx_buf_printf(out, "value '%s' of %s is not valid",
+			err = fx_buf_printf(out,
+					    "value '%s' of %s is not valid",
 					    tmp.ptr, name.ptr);
 		}
 		if (err >= 0 && words)
@@ -279,15 +295,20 @@ static int humanise(struct fx_buf *out, const char *msg, const xmlNode *node)
 	} else if ((p = strstr(rest, "The attribute '")) &&
 		   strstr(rest, "is required but missing")) {
 		if ((err = quoted(&tmp, p, NULL)) >= 0)
-			err = fx_buf_printf(out, "attribute %s is missing on %s",
+			err = fx_buf_printf(out,
+					    "attribute %s is missing on %s",
 					    tmp.ptr, name.ptr);
-	} else if (strstr(rest, "is not allowed") && strstr(msg, "attribute '")) {
+	} else if (strstr(rest, "is not allowed") &&
+		   strstr(msg, "attribute '")) {
 		if ((err = quoted(&tmp, msg, "attribute ")) >= 0)
-			err = fx_buf_printf(out, "attribute %s is not allowed on %s",
+			err = fx_buf_printf(out,
+					    "attribute %s is not allowed on %s",
 					    tmp.ptr, name.ptr);
 	} else if (strstr(rest, "No matching global declaration")) {
-		err = fx_buf_printf(out, "%s is not a document element the "
-				    "schema knows", name.ptr);
+		err = fx_buf_printf(out,
+				    "%s is not a document element the "
+				    "schema knows",
+				    name.ptr);
 	} else if (strstr(rest, "Character content other than whitespace")) {
 		err = fx_buf_printf(out, "%s may hold elements only, not text",
 				    name.ptr);
@@ -302,8 +323,9 @@ static int humanise(struct fx_buf *out, const char *msg, const xmlNode *node)
 		if (out->len > name.len + 2) {
 			char *c = out->ptr + name.len + 2;
 
-			if (*c >= 'A' && *c <= 'Z' && !(c[1] >= 'A' && c[1] <= 'Z'))
-				*c = (char)(*c - 'A' + 'a');
+			if (*c >= 'A' && *c <= 'Z' &&
+			    !(c[1] >= 'A' && c[1] <= 'Z'))
+				*c = (char) (*c - 'A' + 'a');
 		}
 	}
 out:
@@ -337,7 +359,8 @@ static void validity_error(void *data, xmlErrorPtr e)
 			fx_report__addf(st->report, FX_SEVERITY_INFO,
 					FX_LAYER_SCHEMA, "XSD", 0, 0, NULL,
 					"more than %d schema errors: the rest "
-					"are not listed", MAX_SCHEMA_FINDINGS);
+					"are not listed",
+					MAX_SCHEMA_FINDINGS);
 		return;
 	}
 	if (node && node->type != XML_ELEMENT_NODE)
@@ -352,8 +375,8 @@ static void validity_error(void *data, xmlErrorPtr e)
 		goto oom;
 	if (node && fx_doc__xpath(&path, node) < 0)
 		goto oom;
-	line = node ? (unsigned long)xmlGetLineNo(node) :
-		      (e->line > 0 ? (unsigned long)e->line : 0);
+	line = node ? (unsigned long) xmlGetLineNo(node)
+		    : (e->line > 0 ? (unsigned long) e->line : 0);
 	if (fx_report__addf(st->report, FX_SEVERITY_FATAL, FX_LAYER_SCHEMA,
 			    "XSD", line, fx_doc__column(st->doc, node),
 			    path.len ? path.ptr : NULL, "%s", msg.ptr) < 0)

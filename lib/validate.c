@@ -10,16 +10,18 @@
 
 static int not_checkable(fx_report *report, const fx_doc *doc)
 {
-	const char *name = fx_doc_root_name(doc), *ns = fx_doc_root_namespace(doc);
+	const char *name = fx_doc_root_name(doc),
+		   *ns = fx_doc_root_namespace(doc);
 	int err;
 
 	switch (fx_doc_syntax(doc)) {
 	case FX_SYNTAX_ZUGFERD1:
-		err = fx_report__addf(report, FX_SEVERITY_FATAL, FX_LAYER_INPUT,
-				      "INPUT", 0, 0, NULL,
-				      "ZUGFeRD 1.0 invoices (CrossIndustryDocument) "
-				      "are recognised but not supported: ZUGFeRD 2 "
-				      "and Factur-X use CrossIndustryInvoice");
+		err = fx_report__addf(
+			report, FX_SEVERITY_FATAL, FX_LAYER_INPUT, "INPUT", 0,
+			0, NULL,
+			"ZUGFeRD 1.0 invoices (CrossIndustryDocument) "
+			"are recognised but not supported: ZUGFeRD 2 "
+			"and Factur-X use CrossIndustryInvoice");
 		break;
 	case FX_SYNTAX_PDF:
 		err = fx_report__addf(report, FX_SEVERITY_FATAL, FX_LAYER_INPUT,
@@ -28,26 +30,29 @@ static int not_checkable(fx_report *report, const fx_doc *doc)
 				      "validate the embedded XML instead");
 		break;
 	case FX_SYNTAX_ZIP:
-		err = fx_report__addf(report, FX_SEVERITY_FATAL, FX_LAYER_INPUT,
-				      "INPUT", 0, 0, NULL,
-				      "zip archives are not supported yet: "
-				      "validate the invoices they hold instead");
+		err = fx_report__addf(
+			report, FX_SEVERITY_FATAL, FX_LAYER_INPUT, "INPUT", 0,
+			0, NULL,
+			"zip archives are not supported yet: "
+			"validate the invoices they hold instead");
 		break;
 	case FX_SYNTAX_OTHER_XML:
-		err = fx_report__addf(report, FX_SEVERITY_FATAL, FX_LAYER_INPUT,
-				      "INPUT", 1, 0, NULL,
-				      "not an invoice: the root element is '%s'%s%s%s; "
-				      "expected a UBL Invoice or CreditNote, or a "
-				      "CII CrossIndustryInvoice",
-				      name ? name : "?",
-				      ns && *ns ? " in namespace '" : " in no namespace",
-				      ns && *ns ? ns : "", ns && *ns ? "'" : "");
+		err = fx_report__addf(
+			report, FX_SEVERITY_FATAL, FX_LAYER_INPUT, "INPUT", 1,
+			0, NULL,
+			"not an invoice: the root element is '%s'%s%s%s; "
+			"expected a UBL Invoice or CreditNote, or a "
+			"CII CrossIndustryInvoice",
+			name ? name : "?",
+			ns && *ns ? " in namespace '" : " in no namespace",
+			ns && *ns ? ns : "", ns && *ns ? "'" : "");
 		break;
 	default:
-		err = fx_report__addf(report, FX_SEVERITY_FATAL, FX_LAYER_INPUT,
-				      "INPUT", 0, 0, NULL,
-				      "not an invoice: the content is neither XML, "
-				      "PDF nor zip");
+		err = fx_report__addf(
+			report, FX_SEVERITY_FATAL, FX_LAYER_INPUT, "INPUT", 0,
+			0, NULL,
+			"not an invoice: the content is neither XML, "
+			"PDF nor zip");
 		break;
 	}
 	fx_report_set_error(report);
@@ -84,10 +89,10 @@ int fx_validate(fx_report **out, fx_ctx *ctx, const fx_doc *doc,
 			if (err == FX_ENOMEM)
 				goto out;
 			/* a layer that cannot run is itself a finding */
-			if ((err = fx_report__addf(report, FX_SEVERITY_FATAL,
-						   FX_LAYER_SCHEMA, "INTERNAL", 0,
-						   0, NULL, "%s",
-						   fx_ctx_last_error(ctx)->message)) < 0)
+			if ((err = fx_report__addf(
+				     report, FX_SEVERITY_FATAL, FX_LAYER_SCHEMA,
+				     "INTERNAL", 0, 0, NULL, "%s",
+				     fx_ctx_last_error(ctx)->message)) < 0)
 				goto out;
 			fx_report_set_error(report);
 		}
@@ -144,8 +149,8 @@ int fx_validate_file(fx_report **out, fx_ctx *ctx, const char *path,
 
 	*out = NULL;
 	if ((err = fx_doc_load_file(&doc, ctx, path)) < 0)
-		return load_failure(out, ctx, strcmp(path, "-") ? path : "<stdin>",
-				    err);
+		return load_failure(out, ctx,
+				    strcmp(path, "-") ? path : "<stdin>", err);
 	err = fx_validate(out, ctx, doc, opts);
 	fx_doc_free(doc);
 	return err;

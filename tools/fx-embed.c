@@ -12,7 +12,7 @@
 
 static int cmp(const void *a, const void *b)
 {
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
+	return strcmp(*(const char *const *) a, *(const char *const *) b);
 }
 
 static int embed(FILE *out, const char *root, const char *path, int n)
@@ -22,7 +22,8 @@ static int embed(FILE *out, const char *root, const char *path, int n)
 	int c, col = 0;
 	long size = 0;
 
-	if (snprintf(full, sizeof(full), "%s/%s", root, path) >= (int)sizeof(full))
+	if (snprintf(full, sizeof(full), "%s/%s", root, path) >=
+	    (int) sizeof(full))
 		return -1;
 	if (!(in = fopen(full, "rb"))) {
 		perror(full);
@@ -52,7 +53,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	n = argc - 3;
-	qsort(argv + 3, (size_t)n, sizeof(char *), cmp);
+	qsort(argv + 3, (size_t) n, sizeof(char *), cmp);
 	if (!(out = fopen(argv[1], "w"))) {
 		perror(argv[1]);
 		return 1;

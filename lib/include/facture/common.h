@@ -9,7 +9,7 @@
 
 #ifdef __cplusplus
 #define FX_BEGIN_DECLS extern "C" {
-#define FX_END_DECLS }
+#define FX_END_DECLS   }
 #else
 #define FX_BEGIN_DECLS
 #define FX_END_DECLS
@@ -31,17 +31,17 @@ FX_BEGIN_DECLS
  */
 typedef enum fx_error_code {
 	FX_OK = 0,
-	FX_ERROR = -1,		/* anything not covered below */
-	FX_ENOMEM = -2,		/* out of memory */
-	FX_EIO = -3,		/* cannot open, read or write */
-	FX_EPARSE = -4,		/* input is not well-formed */
-	FX_ETOOBIG = -5,	/* input larger than the configured limit */
-	FX_EUNSUPPORTED = -6,	/* recognised, but not handled (yet) */
-	FX_ENOTINVOICE = -7,	/* well-formed, but not an invoice we know */
-	FX_EINVALID = -8,	/* invalid argument from the caller */
-	FX_EKEY = -9,		/* key, certificate or credential problem */
-	FX_ENET = -10,		/* network or remote failure */
-	FX_EINTERNAL = -11	/* a bug, or a broken embedded resource */
+	FX_ERROR = -1,	      /* anything not covered below */
+	FX_ENOMEM = -2,	      /* out of memory */
+	FX_EIO = -3,	      /* cannot open, read or write */
+	FX_EPARSE = -4,	      /* input is not well-formed */
+	FX_ETOOBIG = -5,      /* input larger than the configured limit */
+	FX_EUNSUPPORTED = -6, /* recognised, but not handled (yet) */
+	FX_ENOTINVOICE = -7,  /* well-formed, but not an invoice we know */
+	FX_EINVALID = -8,     /* invalid argument from the caller */
+	FX_EKEY = -9,	      /* key, certificate or credential problem */
+	FX_ENET = -10,	      /* network or remote failure */
+	FX_EINTERNAL = -11    /* a bug, or a broken embedded resource */
 } fx_error_code;
 
 /* A short, stable English name for an error code ("io", "parse", ...). */

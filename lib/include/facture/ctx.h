@@ -15,15 +15,15 @@ FX_BEGIN_DECLS
 typedef struct fx_ctx fx_ctx;
 
 /* Default largest input accepted by the loaders: 100 MiB. */
-#define FX_DEFAULT_MAX_SIZE ((size_t)100 * 1024 * 1024)
+#define FX_DEFAULT_MAX_SIZE ((size_t) 100 * 1024 * 1024)
 
 /* What went wrong in the last failed call made with a context. */
 typedef struct fx_error {
-	int code;		/* an FX_E* code */
-	const char *message;	/* lower case, no full stop */
-	const char *file;	/* the input concerned, or NULL */
-	unsigned long line;	/* 0 when unknown */
-	unsigned long column;	/* 0 when unknown */
+	int code;	      /* an FX_E* code */
+	const char *message;  /* lower case, no full stop */
+	const char *file;     /* the input concerned, or NULL */
+	unsigned long line;   /* 0 when unknown */
+	unsigned long column; /* 0 when unknown */
 } fx_error;
 
 /*

@@ -17,20 +17,20 @@ FX_BEGIN_DECLS
 typedef struct fx_doc fx_doc;
 
 typedef enum fx_syntax {
-	FX_SYNTAX_UNKNOWN = 0,	/* not XML, and no other format we know */
-	FX_SYNTAX_UBL_INVOICE,	/* OASIS UBL 2.1 Invoice */
+	FX_SYNTAX_UNKNOWN = 0,	  /* not XML, and no other format we know */
+	FX_SYNTAX_UBL_INVOICE,	  /* OASIS UBL 2.1 Invoice */
 	FX_SYNTAX_UBL_CREDITNOTE, /* OASIS UBL 2.1 CreditNote */
-	FX_SYNTAX_CII,		/* UN/CEFACT CII D16B CrossIndustryInvoice */
-	FX_SYNTAX_ZUGFERD1,	/* ZUGFeRD 1.0 CrossIndustryDocument */
-	FX_SYNTAX_PDF,		/* a PDF file (by its magic bytes) */
-	FX_SYNTAX_ZIP,		/* a zip archive (by its magic bytes) */
-	FX_SYNTAX_OTHER_XML	/* well-formed XML with another root */
+	FX_SYNTAX_CII,		  /* UN/CEFACT CII D16B CrossIndustryInvoice */
+	FX_SYNTAX_ZUGFERD1,	  /* ZUGFeRD 1.0 CrossIndustryDocument */
+	FX_SYNTAX_PDF,		  /* a PDF file (by its magic bytes) */
+	FX_SYNTAX_ZIP,		  /* a zip archive (by its magic bytes) */
+	FX_SYNTAX_OTHER_XML	  /* well-formed XML with another root */
 } fx_syntax;
 
 /* The specification identifier (BT-24) as far as we recognise it. */
 typedef enum fx_profile {
-	FX_PROFILE_NONE = 0,	/* no BT-24 in the document */
-	FX_PROFILE_UNKNOWN,	/* a BT-24 we do not know: see fx_doc_profile_id */
+	FX_PROFILE_NONE = 0, /* no BT-24 in the document */
+	FX_PROFILE_UNKNOWN,  /* a BT-24 we do not know: see fx_doc_profile_id */
 	FX_PROFILE_EN16931,
 	FX_PROFILE_FACTURX_MINIMUM,
 	FX_PROFILE_FACTURX_BASICWL,

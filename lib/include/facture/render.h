@@ -29,14 +29,17 @@ typedef int (*fx_write_fn)(const char *data, size_t len, void *payload);
 #define FX_RENDER_OPTS_VERSION 1
 
 typedef struct fx_render_opts {
-	unsigned int version;	/* FX_RENDER_OPTS_VERSION */
-	int color;		/* text: ANSI colours */
-	int verbose;		/* text: a line for each valid file too */
+	unsigned int version; /* FX_RENDER_OPTS_VERSION */
+	int color;	      /* text: ANSI colours */
+	int verbose;	      /* text: a line for each valid file too */
 	fx_write_fn write;
 	void *payload;
 } fx_render_opts;
 
-#define FX_RENDER_OPTS_INIT { FX_RENDER_OPTS_VERSION, 0, 0, NULL, NULL }
+#define FX_RENDER_OPTS_INIT                              \
+	{                                                \
+		FX_RENDER_OPTS_VERSION, 0, 0, NULL, NULL \
+	}
 
 /* Totals of a run, given to fx_renderer_end. */
 typedef struct fx_summary {
@@ -45,7 +48,10 @@ typedef struct fx_summary {
 	double seconds;
 } fx_summary;
 
-#define FX_SUMMARY_INIT { 0, 0, 0, 0, 0, 0, 0, 0.0 }
+#define FX_SUMMARY_INIT                  \
+	{                                \
+		0, 0, 0, 0, 0, 0, 0, 0.0 \
+	}
 
 /* Add one report's counts to a summary. */
 FX_EXTERN void fx_summary_add(fx_summary *summary, const fx_report *report);

@@ -20,11 +20,11 @@ typedef enum fx_severity {
 
 /* The layers of ARCHITECTURE.md, in the order they run. */
 typedef enum fx_layer {
-	FX_LAYER_INPUT = 0,	/* reading and recognising the input */
-	FX_LAYER_XML,		/* well-formedness */
-	FX_LAYER_SCHEMA,	/* XSD */
-	FX_LAYER_RULES,		/* business rules */
-	FX_LAYER_PDF,		/* Factur-X container */
+	FX_LAYER_INPUT = 0, /* reading and recognising the input */
+	FX_LAYER_XML,	    /* well-formedness */
+	FX_LAYER_SCHEMA,    /* XSD */
+	FX_LAYER_RULES,	    /* business rules */
+	FX_LAYER_PDF,	    /* Factur-X container */
 	FX_LAYER_COUNT
 } fx_layer;
 
@@ -37,9 +37,9 @@ typedef enum fx_layer_state {
 
 /* The verdict on one document. */
 typedef enum fx_outcome {
-	FX_OUTCOME_VALID = 0,	/* every layer that applies ran and passed */
-	FX_OUTCOME_INVALID,	/* a layer found a fatal problem */
-	FX_OUTCOME_ERROR	/* the document could not be checked */
+	FX_OUTCOME_VALID = 0, /* every layer that applies ran and passed */
+	FX_OUTCOME_INVALID,   /* a layer found a fatal problem */
+	FX_OUTCOME_ERROR      /* the document could not be checked */
 } fx_outcome;
 
 /* One finding; strings are owned by the report.  Unknown values are NULL
@@ -47,9 +47,9 @@ typedef enum fx_outcome {
 typedef struct fx_finding {
 	fx_severity severity;
 	fx_layer layer;
-	const char *rule;	/* "XSD", "XML", "INPUT", "BR-CO-10", ... */
+	const char *rule; /* "XSD", "XML", "INPUT", "BR-CO-10", ... */
 	const char *message;
-	const char *terms;	/* business terms, e.g. "BT-106, BT-131" */
+	const char *terms; /* business terms, e.g. "BT-106, BT-131" */
 	const char *file;
 	unsigned long line;
 	unsigned long column;
@@ -88,7 +88,7 @@ FX_EXTERN fx_profile fx_report_profile(const fx_report *report);
 FX_EXTERN const char *fx_report_profile_id(const fx_report *report);
 
 FX_EXTERN const char *fx_severity_name(fx_severity severity); /* "fatal" */
-FX_EXTERN const char *fx_layer_name(fx_layer layer);	     /* "schema" */
+FX_EXTERN const char *fx_layer_name(fx_layer layer);	      /* "schema" */
 
 FX_END_DECLS
 

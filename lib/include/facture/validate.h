@@ -15,11 +15,14 @@ FX_BEGIN_DECLS
 #define FX_VALIDATE_OPTS_VERSION 1
 
 typedef struct fx_validate_opts {
-	unsigned int version;	/* FX_VALIDATE_OPTS_VERSION */
-	int schema;		/* run the schema layer (default 1) */
+	unsigned int version; /* FX_VALIDATE_OPTS_VERSION */
+	int schema;	      /* run the schema layer (default 1) */
 } fx_validate_opts;
 
-#define FX_VALIDATE_OPTS_INIT { FX_VALIDATE_OPTS_VERSION, 1 }
+#define FX_VALIDATE_OPTS_INIT               \
+	{                                   \
+		FX_VALIDATE_OPTS_VERSION, 1 \
+	}
 
 /*
  * Validate a loaded document: every layer that applies, in order, all
@@ -42,9 +45,9 @@ FX_EXTERN int fx_validate_file(fx_report **out, fx_ctx *ctx, const char *path,
 			       const fx_validate_opts *opts);
 
 /* The same for bytes in memory; NAME is used in the report. */
-FX_EXTERN int fx_validate_memory(fx_report **out, fx_ctx *ctx,
-				 const char *name, const void *data,
-				 size_t len, const fx_validate_opts *opts);
+FX_EXTERN int fx_validate_memory(fx_report **out, fx_ctx *ctx, const char *name,
+				 const void *data, size_t len,
+				 const fx_validate_opts *opts);
 
 FX_END_DECLS
 

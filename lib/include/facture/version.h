@@ -9,7 +9,7 @@
 
 FX_BEGIN_DECLS
 
-#define FX_VERSION "0.1.0"
+#define FX_VERSION	 "0.1.0"
 #define FX_VERSION_MAJOR 0
 #define FX_VERSION_MINOR 1
 #define FX_VERSION_PATCH 0
