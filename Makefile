@@ -23,10 +23,14 @@ demo: all
 	@echo '# the invalid examples are expected to fail (exit status 1):'
 	$(FACTURE) validate examples/invalid/; test $$? -eq 1
 
+# Speed and memory against xmllint, side by side (needs ../shared).
+bench: all
+	python3 bench/schema.py --facture $(FACTURE)
+
 install: all
 	cmake --install $(BUILD)
 
 clean:
 	rm -rf $(BUILD)
 
-.PHONY: all check demo install clean
+.PHONY: all check demo bench install clean

@@ -417,7 +417,9 @@ static void *worker(void *arg)
 		}
 		p->slots[idx % p->window].report = report;
 		p->slots[idx % p->window].done = 1;
-		pthread_cond_broadcast(&p->ready);
+		/* the writer waits for one slot only: the next in order */
+		if (idx == p->emitted || p->stop)
+			pthread_cond_signal(&p->ready);
 		pthread_mutex_unlock(&p->lock);
 		item_release(&item);
 	}
