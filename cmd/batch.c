@@ -268,7 +268,7 @@ static int process(fx_report **out, fx_ctx *ctx, const struct item *item,
 		return err;
 	}
 	fx_report_set_layer(report, FX_LAYER_INPUT, FX_LAYER_FAIL);
-	fx_report_set_error(report);
+	fx_report_set_error(report, FX_EIO);
 	*out = report;
 	return 0;
 }

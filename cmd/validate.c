@@ -75,7 +75,9 @@ static int write_stream(const char *data, size_t len, void *payload)
 static int status_of(const fx_report *report, int fail_on_warning)
 {
 	switch (fx_report_outcome(report)) {
-	case FX_OUTCOME_ERROR: return EXIT_IO;
+	case FX_OUTCOME_ERROR:
+		/* unreadable or unsupported input is 3, our own failure 6 */
+		return cli_exit_for_error(fx_report_error(report));
 	case FX_OUTCOME_INVALID: return EXIT_INVALID;
 	default:
 		if (fail_on_warning &&

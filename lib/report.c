@@ -174,9 +174,14 @@ void fx_report_set_layer(fx_report *r, fx_layer layer, fx_layer_state state)
 		r->layers[layer] = state;
 }
 
-void fx_report_set_error(fx_report *r)
+void fx_report_set_error(fx_report *r, int code)
 {
-	r->error = 1;
+	r->error = code < 0 ? code : FX_ERROR;
+}
+
+int fx_report_error(const fx_report *r)
+{
+	return r->error;
 }
 
 fx_syntax fx_report_syntax(const fx_report *r)

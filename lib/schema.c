@@ -44,9 +44,10 @@ static void compile_error(void *data, xmlErrorPtr err)
 	struct compile_state *st = data;
 
 	if (err->level >= XML_ERR_ERROR && st->first.len == 0) {
-		fx_buf_printf(&st->first, "%s:%d: %s",
-			      err->file ? err->file : "?", err->line,
-			      err->message ? err->message : "?");
+		if (err->file)
+			fx_buf_printf(&st->first, "%s:%d: ", err->file,
+				      err->line);
+		fx_buf_puts(&st->first, err->message ? err->message : "?");
 		while (st->first.len &&
 		       st->first.ptr[st->first.len - 1] == '\n')
 			st->first.ptr[--st->first.len] = '\0';

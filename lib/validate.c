@@ -12,7 +12,7 @@ static int not_checkable(fx_report *report, const fx_doc *doc)
 {
 	const char *name = fx_doc_root_name(doc),
 		   *ns = fx_doc_root_namespace(doc);
-	int err;
+	int err, reason = FX_EUNSUPPORTED;
 
 	switch (fx_doc_syntax(doc)) {
 	case FX_SYNTAX_ZUGFERD1:
@@ -46,6 +46,7 @@ static int not_checkable(fx_report *report, const fx_doc *doc)
 			name ? name : "?",
 			ns && *ns ? " in namespace '" : " in no namespace",
 			ns && *ns ? ns : "", ns && *ns ? "'" : "");
+		reason = FX_ENOTINVOICE;
 		break;
 	default:
 		err = fx_report__addf(
@@ -53,9 +54,10 @@ static int not_checkable(fx_report *report, const fx_doc *doc)
 			0, NULL,
 			"not an invoice: the content is neither XML, "
 			"PDF nor zip");
+		reason = FX_ENOTINVOICE;
 		break;
 	}
-	fx_report_set_error(report);
+	fx_report_set_error(report, reason);
 	return err;
 }
 
@@ -64,7 +66,7 @@ int fx_validate(fx_report **out, fx_ctx *ctx, const fx_doc *doc,
 {
 	static const fx_validate_opts defaults = FX_VALIDATE_OPTS_INIT;
 	fx_report *report = NULL;
-	int err;
+	int err, reason;
 
 	*out = NULL;
 	fx_global__ensure_init();
@@ -85,8 +87,8 @@ int fx_validate(fx_report **out, fx_ctx *ctx, const fx_doc *doc,
 		fx_report_set_layer(report, FX_LAYER_INPUT, FX_LAYER_PASS);
 		fx_report_set_layer(report, FX_LAYER_XML, FX_LAYER_PASS);
 		if (opts->schema &&
-		    (err = fx_schema__validate(report, ctx, doc)) < 0) {
-			if (err == FX_ENOMEM)
+		    (reason = fx_schema__validate(report, ctx, doc)) < 0) {
+			if ((err = reason) == FX_ENOMEM)
 				goto out;
 			/* a layer that cannot run is itself a finding */
 			if ((err = fx_report__addf(
@@ -94,7 +96,7 @@ int fx_validate(fx_report **out, fx_ctx *ctx, const fx_doc *doc,
 				     "INTERNAL", 0, 0, NULL, "%s",
 				     fx_ctx_last_error(ctx)->message)) < 0)
 				goto out;
-			fx_report_set_error(report);
+			fx_report_set_error(report, reason);
 		}
 		break;
 	default:
@@ -136,7 +138,7 @@ static int load_failure(fx_report **out, fx_ctx *ctx, const char *name,
 		fx_report_free(report);
 		return fx_ctx__error(ctx, err, "out of memory");
 	}
-	fx_report_set_error(report);
+	fx_report_set_error(report, code);
 	*out = report;
 	return 0;
 }

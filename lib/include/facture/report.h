@@ -79,8 +79,13 @@ FX_EXTERN fx_layer_state fx_report_layer(const fx_report *report,
 					 fx_layer layer);
 FX_EXTERN void fx_report_set_layer(fx_report *report, fx_layer layer,
 				   fx_layer_state state);
-/* Mark the document as impossible to check (sets the outcome to ERROR). */
-FX_EXTERN void fx_report_set_error(fx_report *report);
+/*
+ * Mark the document as impossible to check, for the reason CODE (an FX_E*
+ * code: FX_EIO, FX_EPARSE, FX_EUNSUPPORTED, FX_EINTERNAL...).  The outcome
+ * becomes ERROR; fx_report_error tells the code (FX_OK when none).
+ */
+FX_EXTERN void fx_report_set_error(fx_report *report, int code);
+FX_EXTERN int fx_report_error(const fx_report *report);
 
 /* What the document turned out to be; FX_SYNTAX_UNKNOWN when unread. */
 FX_EXTERN fx_syntax fx_report_syntax(const fx_report *report);
