@@ -211,6 +211,10 @@ void fx_ctx__clear_error(fx_ctx *ctx)
 
 static int set_error(fx_ctx *ctx, int code, const char *file,
 		     unsigned long line, unsigned long column, const char *fmt,
+		     va_list ap) FX_PRINTF(6, 0);
+
+static int set_error(fx_ctx *ctx, int code, const char *file,
+		     unsigned long line, unsigned long column, const char *fmt,
 		     va_list ap)
 {
 	fx_ctx__clear_error(ctx);

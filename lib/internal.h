@@ -33,7 +33,8 @@ int fx_buf_grow(struct fx_buf *buf, size_t extra);
 int fx_buf_put(struct fx_buf *buf, const void *data, size_t len);
 int fx_buf_puts(struct fx_buf *buf, const char *s);
 int fx_buf_printf(struct fx_buf *buf, const char *fmt, ...) FX_PRINTF(2, 3);
-int fx_buf_vprintf(struct fx_buf *buf, const char *fmt, va_list ap);
+int fx_buf_vprintf(struct fx_buf *buf, const char *fmt, va_list ap)
+	FX_PRINTF(2, 0);
 void fx_buf_clear(struct fx_buf *buf);
 void fx_buf_release(struct fx_buf *buf);
 /* Take the string out of the buffer (caller frees); "" when empty. */
