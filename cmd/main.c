@@ -6,11 +6,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "cmd.h"
 
 static const char main_usage[] =
-	"usage: facture [--version] [--data-dir=dir] [-h] <command> [<args>]\n";
+	"usage: facture [--version] [--data-dir=dir] [-h | --help] <command> "
+	"[<args>]\n";
 
 const struct cli_command cli_commands[] = {
 	{ "validate", cmd_validate,
@@ -125,6 +128,14 @@ static void print_version(void)
 	       fx_libxslt_version());
 }
 
+static int is_directory(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && S_ISDIR(st.st_mode) &&
+	       access(path, R_OK | X_OK) == 0;
+}
+
 enum { OPT_VERSION = 256, OPT_DATA_DIR };
 
 static const struct option longopts[] = {
@@ -144,11 +155,13 @@ int main(int argc, char **argv)
 		switch (c) {
 		case OPT_VERSION:
 			print_version();
-			return fflush(stdout) == 0 && !ferror(stdout)
-				       ? EXIT_VALID
-				       : EXIT_IO;
+			status = EXIT_VALID;
+			goto out;
 		case OPT_DATA_DIR: cli.data_dir = optarg; break;
-		case 'h': list_commands(stdout); return EXIT_VALID;
+		case 'h':
+			list_commands(stdout);
+			status = EXIT_VALID;
+			goto out;
 		default: fputs(main_usage, stderr); return EXIT_USAGE;
 		}
 	}
@@ -163,6 +176,11 @@ int main(int argc, char **argv)
 		cli_error("cannot initialise the library");
 		return EXIT_INTERNAL;
 	}
+	if (cli.data_dir && *cli.data_dir && !is_directory(cli.data_dir)) {
+		cli_error("the data directory '%s' is not a readable directory",
+			  cli.data_dir);
+		return EXIT_IO;
+	}
 	if (cli.data_dir && *cli.data_dir &&
 	    fx_global_set_data_dir(cli.data_dir) < 0) {
 		cli_error("out of memory");
@@ -170,7 +188,7 @@ int main(int argc, char **argv)
 	}
 	status = cmd->fn(argc - optind, argv + optind, &cli);
 	fx_global_shutdown();
-
+out:
 	/* lost output must not exit 0 */
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		cli_error("cannot write to standard output");

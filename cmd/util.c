@@ -142,12 +142,27 @@ int cli_usage(const char *usage, int status)
 int cli_output_open(struct cli_output *out, const char *path)
 {
 	const char *slash;
+	struct stat st;
 	mode_t mask;
 	int fd;
 
 	memset(out, 0, sizeof(*out));
 	if (!path || !strcmp(path, "-")) {
 		out->fp = stdout;
+		return 0;
+	}
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+		/* a device or a pipe: nothing to replace, write to it */
+		if (!(out->fp = fopen(path, "w"))) {
+			cli_error("cannot write '%s': %s", path,
+				  strerror(errno));
+			return FX_EIO;
+		}
+		if (!(out->path = strdup(path))) {
+			fclose(out->fp);
+			out->fp = NULL;
+			return FX_ENOMEM;
+		}
 		return 0;
 	}
 	slash = strrchr(path, '/');
@@ -161,7 +176,7 @@ int cli_output_open(struct cli_output *out, const char *path)
 		goto fail;
 	}
 	if ((fd = mkstemp(out->tmp)) < 0) {
-		cli_error("cannot create '%s': %s", out->tmp, strerror(errno));
+		cli_error("cannot write '%s': %s", path, strerror(errno));
 		goto fail;
 	}
 	/* mkstemp makes it private; give it the mode a new file would have */
@@ -169,7 +184,7 @@ int cli_output_open(struct cli_output *out, const char *path)
 	umask(mask);
 	fchmod(fd, 0666 & ~mask);
 	if (!(out->fp = fdopen(fd, "w"))) {
-		cli_error("cannot write '%s': %s", out->tmp, strerror(errno));
+		cli_error("cannot write '%s': %s", path, strerror(errno));
 		close(fd);
 		unlink(out->tmp);
 		goto fail;
@@ -184,6 +199,7 @@ fail:
 
 int cli_output_commit(struct cli_output *out)
 {
+	const char *name = out->path ? out->path : "the output";
 	int err = 0;
 
 	if (!out->fp)
@@ -192,22 +208,22 @@ int cli_output_commit(struct cli_output *out)
 		out->fp = NULL;
 		return 0;
 	}
+	/* fsync only what we rename: a device may not support it */
 	if (fflush(out->fp) != 0 || ferror(out->fp) ||
-	    fsync(fileno(out->fp)) < 0) {
-		cli_error("cannot write '%s': %s", out->path, strerror(errno));
+	    (out->tmp && fsync(fileno(out->fp)) < 0)) {
+		cli_error("cannot write '%s': %s", name, strerror(errno));
 		err = FX_EIO;
 	}
 	if (fclose(out->fp) != 0 && !err) {
-		cli_error("cannot write '%s': %s", out->path, strerror(errno));
+		cli_error("cannot write '%s': %s", name, strerror(errno));
 		err = FX_EIO;
 	}
 	out->fp = NULL;
-	if (!err && rename(out->tmp, out->path) < 0) {
-		cli_error("cannot rename '%s' to '%s': %s", out->tmp, out->path,
-			  strerror(errno));
+	if (!err && out->tmp && rename(out->tmp, out->path) < 0) {
+		cli_error("cannot write '%s': %s", out->path, strerror(errno));
 		err = FX_EIO;
 	}
-	if (err)
+	if (err && out->tmp)
 		unlink(out->tmp);
 	free(out->path);
 	free(out->tmp);
@@ -219,7 +235,8 @@ void cli_output_abort(struct cli_output *out)
 {
 	if (out->fp && out->fp != stdout) {
 		fclose(out->fp);
-		unlink(out->tmp);
+		if (out->tmp)
+			unlink(out->tmp);
 	}
 	free(out->path);
 	free(out->tmp);

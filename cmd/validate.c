@@ -132,6 +132,8 @@ int cmd_validate(int argc, char **argv, struct cli *cli)
 
 	(void) cli;
 	memset(&run, 0, sizeof(run));
+	/* getopt names argv[0] in its messages */
+	argv[0] = (char *)"facture validate";
 	optind = 0;
 	while ((c = getopt_long(argc, argv, "f:o:j:qvh", longopts, NULL)) !=
 	       -1) {
@@ -198,6 +200,18 @@ int cmd_validate(int argc, char **argv, struct cli *cli)
 		cli_error("nothing to validate: name files, directories or - "
 			  "(standard input)");
 		return cli_usage(validate_usage, EXIT_USAGE);
+	}
+	if (files_from && !strcmp(files_from, "-")) {
+		int i;
+
+		for (i = 0; i < src.npaths; i++) {
+			if (!strcmp(src.paths[i], "-")) {
+				cli_error("standard input cannot be both an "
+					  "input (-) and the list of inputs "
+					  "(--files-from=-)");
+				return EXIT_USAGE;
+			}
+		}
 	}
 	if (jobs == 0) {
 		long n = sysconf(_SC_NPROCESSORS_ONLN);

@@ -632,6 +632,16 @@ unsigned long fx_doc__column(const fx_doc *cdoc, const void *vnode)
 	return 0;
 }
 
+void fx_doc__root_position(const fx_doc *doc, unsigned long *line,
+			   unsigned long *column)
+{
+	xmlNodePtr root = doc->xml ? xmlDocGetRootElement(doc->xml) : NULL;
+	long l = root ? xmlGetLineNo(root) : 0;
+
+	*line = l > 0 ? (unsigned long) l : 0;
+	*column = root ? fx_doc__column(doc, root) : 0;
+}
+
 static int put_step(struct fx_buf *out, const xmlNode *node)
 {
 	const char *prefix = NULL;

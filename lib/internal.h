@@ -73,6 +73,9 @@ void *fx_doc__xml(const fx_doc *doc);
 const char *fx_doc__bytes(const fx_doc *doc, size_t *len);
 /* Column of the start tag of NODE, found in the source bytes; 0 if none. */
 unsigned long fx_doc__column(const fx_doc *doc, const void *node);
+/* Line and column of the root element's start tag (0 when unknown). */
+void fx_doc__root_position(const fx_doc *doc, unsigned long *line,
+			   unsigned long *column);
 /* The path of NODE with conventional prefixes: /Invoice/cac:InvoiceLine[2]. */
 int fx_doc__xpath(struct fx_buf *out, const void *node);
 

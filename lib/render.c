@@ -123,11 +123,15 @@ static int xml_text(struct fx_buf *b, const char *s)
 	return err;
 }
 
-/* A path as a URI reference for SARIF: keep it relative, escape the rest. */
+/* A path as a URI for SARIF: relative paths stay relative references,
+ * absolute ones become file: URIs; unsafe bytes are escaped. */
 static int uri_ref(struct fx_buf *b, const char *path)
 {
 	const unsigned char *p;
 	int err = 0;
+
+	if (path[0] == '/' && (err = fx_buf_puts(b, "file://")) < 0)
+		return err;
 
 	for (p = (const unsigned char *) path; *p && err >= 0; p++) {
 		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
@@ -176,10 +180,28 @@ static int text_location(struct fx_buf *b, const fx_finding *f)
 	return fx_buf_printf(b, "%s:", f->file);
 }
 
-static int text_add(fx_renderer *r, const fx_report *report)
+/* One finding in compiler style: "file:line:col: error[RULE]: message". */
+static int finding_line(struct fx_buf *b, const fx_finding *f, int color)
 {
 	static const char *const words[] = { "error", "warning", "note" };
 	static const char *const colors[] = { C_RED, C_MAGENTA, C_CYAN };
+	int err = 0;
+
+	if (color)
+		err = fx_buf_puts(b, C_BOLD);
+	if (err >= 0)
+		err = text_location(b, f);
+	if (err >= 0)
+		err = fx_buf_printf(b, "%s %s%s%s[%s]: %s\n",
+				    color ? C_RESET : "",
+				    color ? colors[f->severity] : "",
+				    words[f->severity], color ? C_RESET : "",
+				    f->rule ? f->rule : "?", f->message);
+	return err;
+}
+
+static int text_add(fx_renderer *r, const fx_report *report)
+{
 	struct fx_buf *b = &r->out;
 	int color = r->opts.color, err = 0;
 	size_t i;
@@ -187,18 +209,8 @@ static int text_add(fx_renderer *r, const fx_report *report)
 	for (i = 0; i < fx_report_count(report) && err >= 0; i++) {
 		const fx_finding *f = fx_report_get(report, i);
 
-		if (f->severity == FX_SEVERITY_INFO && !r->opts.verbose)
-			continue;
-		if (color)
-			err = fx_buf_puts(b, C_BOLD);
-		if (err >= 0)
-			err = text_location(b, f);
-		if (err >= 0)
-			err = fx_buf_printf(
-				b, "%s %s%s%s[%s]: %s\n", color ? C_RESET : "",
-				color ? colors[f->severity] : "",
-				words[f->severity], color ? C_RESET : "",
-				f->rule ? f->rule : "?", f->message);
+		if (f->severity != FX_SEVERITY_INFO || r->opts.verbose)
+			err = finding_line(b, f, color);
 	}
 	if (err >= 0 && r->opts.verbose &&
 	    fx_report_outcome(report) == FX_OUTCOME_VALID) {
@@ -356,12 +368,7 @@ static int junit_add(fx_renderer *r, const fx_report *report)
 			const fx_finding *f = fx_report_get(report, i);
 			struct fx_buf line = FX_BUF_INIT;
 
-			if ((err = text_location(&line, f)) >= 0)
-				err = fx_buf_printf(
-					&line, " %s[%s]: %s\n",
-					fx_severity_name(f->severity),
-					f->rule ? f->rule : "?", f->message);
-			if (err >= 0)
+			if ((err = finding_line(&line, f, 0)) >= 0)
 				err = xml_text(b, line.ptr);
 			fx_buf_release(&line);
 			if (err < 0)

@@ -8,17 +8,24 @@
 #include "internal.h"
 #include "banned.h"
 
+/* Say why a document that is not an invoice we check cannot be checked. */
 static int not_checkable(fx_report *report, const fx_doc *doc)
 {
-	const char *name = fx_doc_root_name(doc),
-		   *ns = fx_doc_root_namespace(doc);
+	const char *name = fx_doc_root_name(doc);
+	const char *ns = fx_doc_root_namespace(doc);
+	unsigned long line = 0, column = 0;
 	int err, reason = FX_EUNSUPPORTED;
 
+	if (name) {
+		/* parsed, so well-formed: the root element is the subject */
+		fx_report_set_layer(report, FX_LAYER_XML, FX_LAYER_PASS);
+		fx_doc__root_position(doc, &line, &column);
+	}
 	switch (fx_doc_syntax(doc)) {
 	case FX_SYNTAX_ZUGFERD1:
 		err = fx_report__addf(
-			report, FX_SEVERITY_FATAL, FX_LAYER_INPUT, "INPUT", 0,
-			0, NULL,
+			report, FX_SEVERITY_FATAL, FX_LAYER_INPUT, "INPUT",
+			line, column, NULL,
 			"ZUGFeRD 1.0 invoices (CrossIndustryDocument) "
 			"are recognised but not supported: ZUGFeRD 2 "
 			"and Factur-X use CrossIndustryInvoice");
@@ -38,8 +45,8 @@ static int not_checkable(fx_report *report, const fx_doc *doc)
 		break;
 	case FX_SYNTAX_OTHER_XML:
 		err = fx_report__addf(
-			report, FX_SEVERITY_FATAL, FX_LAYER_INPUT, "INPUT", 1,
-			0, NULL,
+			report, FX_SEVERITY_FATAL, FX_LAYER_INPUT, "INPUT",
+			line, column, NULL,
 			"not an invoice: the root element is '%s'%s%s%s; "
 			"expected a UBL Invoice or CreditNote, or a "
 			"CII CrossIndustryInvoice",
