@@ -133,7 +133,7 @@ int cmd_validate(int argc, char **argv, struct cli *cli)
 	(void) cli;
 	memset(&run, 0, sizeof(run));
 	/* getopt names argv[0] in its messages */
-	argv[0] = (char *)"facture validate";
+	argv[0] = (char *) "facture validate";
 	optind = 0;
 	while ((c = getopt_long(argc, argv, "f:o:j:qvh", longopts, NULL)) !=
 	       -1) {

@@ -146,13 +146,16 @@ int fx_global_set_data_dir(const char *dir)
 {
 	char *copy = NULL;
 
+	/* workers may hold compiled schemas: the set cannot change under them
+	 */
+	if (fx_schema__compiled())
+		return FX_EINVALID;
 	if (dir && !(copy = fx_strdup(dir)))
 		return FX_ENOMEM;
 	pthread_mutex_lock(&global_lock);
 	free(global_data_dir);
 	global_data_dir = copy;
 	pthread_mutex_unlock(&global_lock);
-	fx_schema__cleanup();
 	return 0;
 }
 

@@ -260,15 +260,7 @@ const char *fx_doc__bytes(const fx_doc *doc, size_t *len)
 /* What the bytes look like before any parsing. */
 static fx_syntax sniff(const unsigned char *p, size_t len)
 {
-	size_t i, limit;
-
-	/* PDF readers accept the header anywhere in the first kilobyte */
-	limit = len < 1024 ? len : 1024;
-	for (i = 0; i + 5 <= limit; i++)
-		if (!memcmp(p + i, "%PDF-", 5))
-			return FX_SYNTAX_PDF;
-	if (len >= 4 && (!memcmp(p, "PK\3\4", 4) || !memcmp(p, "PK\5\6", 4)))
-		return FX_SYNTAX_ZIP;
+	size_t i = 0, limit;
 
 	/* UTF-16 and UTF-32, with or without a byte-order mark */
 	if (len >= 2 &&
@@ -276,7 +268,7 @@ static fx_syntax sniff(const unsigned char *p, size_t len)
 	     (p[0] == '<' && p[1] == 0) || (p[0] == 0 && p[1] == '<') ||
 	     (p[0] == 0 && p[1] == 0)))
 		return FX_SYNTAX_OTHER_XML;
-	i = 0;
+	/* a document that starts like XML is XML, whatever it mentions */
 	if (len >= 3 && p[0] == 0xEF && p[1] == 0xBB && p[2] == 0xBF)
 		i = 3;
 	while (i < len &&
@@ -284,6 +276,14 @@ static fx_syntax sniff(const unsigned char *p, size_t len)
 		i++;
 	if (i < len && p[i] == '<')
 		return FX_SYNTAX_OTHER_XML; /* XML of some kind: parse it */
+
+	if (len >= 4 && (!memcmp(p, "PK\3\4", 4) || !memcmp(p, "PK\5\6", 4)))
+		return FX_SYNTAX_ZIP;
+	/* PDF readers accept the header anywhere in the first kilobyte */
+	limit = len < 1024 ? len : 1024;
+	for (i = 0; i + 5 <= limit; i++)
+		if (!memcmp(p + i, "%PDF-", 5))
+			return FX_SYNTAX_PDF;
 	return FX_SYNTAX_UNKNOWN;
 }
 

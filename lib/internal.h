@@ -82,6 +82,8 @@ int fx_doc__xpath(struct fx_buf *out, const void *node);
 /* Schema layer: validate DOC into REPORT. */
 int fx_schema__validate(fx_report *report, fx_ctx *ctx, const fx_doc *doc);
 void fx_schema__cleanup(void);
+/* Whether any schema was compiled (or failed to) in this process. */
+int fx_schema__compiled(void);
 
 /* Report internals used by validate.c. */
 void fx_report__set_doc(fx_report *report, const fx_doc *doc);

@@ -72,6 +72,59 @@ static int flush(fx_renderer *r)
 	return r->failed ? FX_EIO : 0;
 }
 
+/*
+ * Length of the well-formed UTF-8 sequence at P (1 to 4), or 0.  File
+ * names can hold any bytes; what we write must stay UTF-8.
+ */
+static size_t utf8_seq(const unsigned char *p)
+{
+	size_t n, i;
+	unsigned c;
+
+	if (p[0] < 0x80)
+		return 1;
+	if (p[0] >= 0xC2 && p[0] <= 0xDF)
+		n = 2;
+	else if (p[0] >= 0xE0 && p[0] <= 0xEF)
+		n = 3;
+	else if (p[0] >= 0xF0 && p[0] <= 0xF4)
+		n = 4;
+	else
+		return 0;
+	for (i = 1; i < n; i++)
+		if ((p[i] & 0xC0) != 0x80)
+			return 0;
+	c = p[0] & (0xFFu >> (n + 1));
+	for (i = 1; i < n; i++)
+		c = (c << 6) | (p[i] & 0x3F);
+	if ((n == 3 && (c < 0x800 || (c >= 0xD800 && c <= 0xDFFF))) ||
+	    (n == 4 && (c < 0x10000 || c > 0x10FFFF)))
+		return 0;
+	return n;
+}
+
+/* Copy the UTF-8 sequence at *P, or U+FFFD for a byte that is not one. */
+static int put_utf8(struct fx_buf *b, const unsigned char **p)
+{
+	size_t n = utf8_seq(*p);
+
+	if (!n) {
+		(*p)++;
+		return fx_buf_puts(b, "\xEF\xBF\xBD");
+	}
+	*p += n;
+	return fx_buf_put(b, *p - n, n);
+}
+
+/* Seconds with three decimals and a dot, whatever the locale. */
+static void format_seconds(char out[32], double seconds)
+{
+	unsigned long ms =
+		seconds > 0 ? (unsigned long) (seconds * 1000 + 0.5) : 0;
+
+	snprintf(out, 32, "%lu.%03lu", ms / 1000, ms % 1000);
+}
+
 static int json_string(struct fx_buf *b, const char *s)
 {
 	const unsigned char *p;
@@ -81,7 +134,7 @@ static int json_string(struct fx_buf *b, const char *s)
 		return fx_buf_puts(b, "null");
 	if ((err = fx_buf_put(b, "\"", 1)) < 0)
 		return err;
-	for (p = (const unsigned char *) s; *p; p++) {
+	for (p = (const unsigned char *) s; *p && err >= 0;) {
 		switch (*p) {
 		case '"': err = fx_buf_puts(b, "\\\""); break;
 		case '\\': err = fx_buf_puts(b, "\\\\"); break;
@@ -89,15 +142,16 @@ static int json_string(struct fx_buf *b, const char *s)
 		case '\r': err = fx_buf_puts(b, "\\r"); break;
 		case '\t': err = fx_buf_puts(b, "\\t"); break;
 		default:
-			if (*p < 0x20)
-				err = fx_buf_printf(b, "\\u%04x", *p);
-			else
-				err = fx_buf_put(b, p, 1);
+			if (*p >= 0x80) {
+				err = put_utf8(b, &p);
+				continue;
+			}
+			err = *p < 0x20 ? fx_buf_printf(b, "\\u%04x", *p)
+					: fx_buf_put(b, p, 1);
 		}
-		if (err < 0)
-			return err;
+		p++;
 	}
-	return fx_buf_put(b, "\"", 1);
+	return err < 0 ? err : fx_buf_put(b, "\"", 1);
 }
 
 static int xml_text(struct fx_buf *b, const char *s)
@@ -105,7 +159,7 @@ static int xml_text(struct fx_buf *b, const char *s)
 	const unsigned char *p;
 	int err = 0;
 
-	for (p = (const unsigned char *) (s ? s : ""); *p && err >= 0; p++) {
+	for (p = (const unsigned char *) (s ? s : ""); *p && err >= 0;) {
 		switch (*p) {
 		case '<': err = fx_buf_puts(b, "&lt;"); break;
 		case '>': err = fx_buf_puts(b, "&gt;"); break;
@@ -115,10 +169,15 @@ static int xml_text(struct fx_buf *b, const char *s)
 		case '\t':
 		case '\r': err = fx_buf_put(b, p, 1); break;
 		default:
+			if (*p >= 0x80) {
+				err = put_utf8(b, &p);
+				continue;
+			}
 			/* control characters are not allowed in XML 1.0 */
 			err = *p < 0x20 ? fx_buf_puts(b, "?")
 					: fx_buf_put(b, p, 1);
 		}
+		p++;
 	}
 	return err;
 }
@@ -331,13 +390,16 @@ static int json_add(fx_renderer *r, const fx_report *report)
 
 static int json_end(fx_renderer *r, const fx_summary *s)
 {
+	char seconds[32];
+
+	format_seconds(seconds, s->seconds);
 	return fx_buf_printf(
 		&r->out,
 		"%s],\n  \"summary\": {\"files\": %zu, \"valid\": %zu, "
 		"\"invalid\": %zu, \"error\": %zu, \"fatal\": %zu, "
-		"\"warning\": %zu, \"info\": %zu, \"seconds\": %.3f}\n}\n",
+		"\"warning\": %zu, \"info\": %zu, \"seconds\": %s}\n}\n",
 		r->files ? "\n  " : "", s->files, s->valid, s->invalid,
-		s->errors, s->fatal, s->warning, s->info, s->seconds);
+		s->errors, s->fatal, s->warning, s->info, seconds);
 }
 
 /* ---- JUnit --------------------------------------------------------- */
@@ -383,18 +445,20 @@ static int junit_add(fx_renderer *r, const fx_report *report)
 static int junit_end(fx_renderer *r, const fx_summary *s)
 {
 	struct fx_buf *b = &r->out;
+	char seconds[32];
 	int err;
 
+	format_seconds(seconds, s->seconds);
 	if ((err = fx_buf_printf(
 		     b,
 		     "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
 		     "<testsuites name=\"facture\" tests=\"%zu\" "
-		     "failures=\"%zu\" errors=\"%zu\" time=\"%.3f\">\n"
+		     "failures=\"%zu\" errors=\"%zu\" time=\"%s\">\n"
 		     "  <testsuite name=\"facture validate\" tests=\"%zu\" "
 		     "failures=\"%zu\" errors=\"%zu\" skipped=\"0\" "
-		     "time=\"%.3f\">\n",
-		     s->files, s->invalid, s->errors, s->seconds, s->files,
-		     s->invalid, s->errors, s->seconds)) < 0)
+		     "time=\"%s\">\n",
+		     s->files, s->invalid, s->errors, seconds, s->files,
+		     s->invalid, s->errors, seconds)) < 0)
 		return err;
 	if (r->cases.len &&
 	    (err = fx_buf_put(b, r->cases.ptr, r->cases.len)) < 0)

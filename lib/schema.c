@@ -102,6 +102,18 @@ static int get_schema(xmlSchemaPtr *out, fx_ctx *ctx, enum schema_id id)
 	return err;
 }
 
+int fx_schema__compiled(void)
+{
+	int any = 0;
+	size_t i;
+
+	pthread_mutex_lock(&schema_lock);
+	for (i = 0; i < NSCHEMAS; i++)
+		any |= schemas[i] != NULL || schema_failures[i] != NULL;
+	pthread_mutex_unlock(&schema_lock);
+	return any;
+}
+
 void fx_schema__cleanup(void)
 {
 	size_t i;
