@@ -47,7 +47,6 @@ extern const char validate_usage[];
 
 /* util.c */
 void cli_error(const char *fmt, ...) CLI_PRINTF(1, 2);
-void cli_warning(const char *fmt, ...) CLI_PRINTF(1, 2);
 int cli_exit_for_error(int fx_code);
 int cli_parse_size(const char *s, size_t *out);
 int cli_parse_uint(const char *s, unsigned long *out);

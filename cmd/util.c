@@ -26,17 +26,6 @@ void cli_error(const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
-void cli_warning(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("facture: warning: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
-
 int cli_exit_for_error(int code)
 {
 	switch (code) {

@@ -95,78 +95,69 @@ const char *fx_ns__prefix(const char *ns)
 	return NULL;
 }
 
+/* Names for people and keys for machines, indexed by the enums. */
 static const struct {
-	fx_syntax syntax;
 	const char *key;
 	const char *name;
 } syntaxes[] = {
-	{ FX_SYNTAX_UNKNOWN, "unknown", "not XML" },
-	{ FX_SYNTAX_UBL_INVOICE, "ubl-invoice", "UBL Invoice" },
-	{ FX_SYNTAX_UBL_CREDITNOTE, "ubl-creditnote", "UBL CreditNote" },
-	{ FX_SYNTAX_CII, "cii", "CII CrossIndustryInvoice" },
-	{ FX_SYNTAX_ZUGFERD1, "zugferd1", "ZUGFeRD 1.0 CrossIndustryDocument" },
-	{ FX_SYNTAX_PDF, "pdf", "PDF" },
-	{ FX_SYNTAX_ZIP, "zip", "zip archive" },
-	{ FX_SYNTAX_OTHER_XML, "xml", "other XML" },
+	[FX_SYNTAX_UNKNOWN] = { "unknown", "not XML" },
+	[FX_SYNTAX_UBL_INVOICE] = { "ubl-invoice", "UBL Invoice" },
+	[FX_SYNTAX_UBL_CREDITNOTE] = { "ubl-creditnote", "UBL CreditNote" },
+	[FX_SYNTAX_CII] = { "cii", "CII CrossIndustryInvoice" },
+	[FX_SYNTAX_ZUGFERD1] = { "zugferd1",
+				 "ZUGFeRD 1.0 CrossIndustryDocument" },
+	[FX_SYNTAX_PDF] = { "pdf", "PDF" },
+	[FX_SYNTAX_ZIP] = { "zip", "zip archive" },
+	[FX_SYNTAX_OTHER_XML] = { "xml", "other XML" },
 };
 
 static const struct {
-	fx_profile profile;
 	const char *key;
 	const char *name;
 } profiles[] = {
-	{ FX_PROFILE_NONE, "none", "no profile" },
-	{ FX_PROFILE_UNKNOWN, "unknown", "unknown profile" },
-	{ FX_PROFILE_EN16931, "en16931", "EN 16931" },
-	{ FX_PROFILE_FACTURX_MINIMUM, "facturx-minimum", "Factur-X MINIMUM" },
-	{ FX_PROFILE_FACTURX_BASICWL, "facturx-basicwl", "Factur-X BASIC WL" },
-	{ FX_PROFILE_FACTURX_BASIC, "facturx-basic", "Factur-X BASIC" },
-	{ FX_PROFILE_FACTURX_EN16931, "facturx-en16931", "Factur-X EN 16931" },
-	{ FX_PROFILE_FACTURX_EXTENDED, "facturx-extended",
-	  "Factur-X EXTENDED" },
-	{ FX_PROFILE_XRECHNUNG, "xrechnung", "XRechnung" },
-	{ FX_PROFILE_PEPPOL_BIS3, "peppol-bis3", "Peppol BIS Billing 3.0" },
-	{ FX_PROFILE_EXTENDED_CTC_FR, "extended-ctc-fr", "EXTENDED-CTC-FR" },
+	[FX_PROFILE_NONE] = { "none", "no profile" },
+	[FX_PROFILE_UNKNOWN] = { "unknown", "unknown profile" },
+	[FX_PROFILE_EN16931] = { "en16931", "EN 16931" },
+	[FX_PROFILE_FACTURX_MINIMUM] = { "facturx-minimum",
+					 "Factur-X MINIMUM" },
+	[FX_PROFILE_FACTURX_BASICWL] = { "facturx-basicwl",
+					 "Factur-X BASIC WL" },
+	[FX_PROFILE_FACTURX_BASIC] = { "facturx-basic", "Factur-X BASIC" },
+	[FX_PROFILE_FACTURX_EN16931] = { "facturx-en16931",
+					 "Factur-X EN 16931" },
+	[FX_PROFILE_FACTURX_EXTENDED] = { "facturx-extended",
+					  "Factur-X EXTENDED" },
+	[FX_PROFILE_XRECHNUNG] = { "xrechnung", "XRechnung" },
+	[FX_PROFILE_PEPPOL_BIS3] = { "peppol-bis3", "Peppol BIS Billing 3.0" },
+	[FX_PROFILE_EXTENDED_CTC_FR] = { "extended-ctc-fr", "EXTENDED-CTC-FR" },
 };
 
 const char *fx_syntax_name(fx_syntax syntax)
 {
-	size_t i;
-
-	for (i = 0; i < FX_ARRAY_SIZE(syntaxes); i++)
-		if (syntaxes[i].syntax == syntax)
-			return syntaxes[i].name;
-	return "unknown";
+	return (unsigned) syntax < FX_ARRAY_SIZE(syntaxes)
+		       ? syntaxes[syntax].name
+		       : "unknown";
 }
 
 const char *fx_syntax_key(fx_syntax syntax)
 {
-	size_t i;
-
-	for (i = 0; i < FX_ARRAY_SIZE(syntaxes); i++)
-		if (syntaxes[i].syntax == syntax)
-			return syntaxes[i].key;
-	return "unknown";
+	return (unsigned) syntax < FX_ARRAY_SIZE(syntaxes)
+		       ? syntaxes[syntax].key
+		       : "unknown";
 }
 
 const char *fx_profile_name(fx_profile profile)
 {
-	size_t i;
-
-	for (i = 0; i < FX_ARRAY_SIZE(profiles); i++)
-		if (profiles[i].profile == profile)
-			return profiles[i].name;
-	return "unknown profile";
+	return (unsigned) profile < FX_ARRAY_SIZE(profiles)
+		       ? profiles[profile].name
+		       : "unknown profile";
 }
 
 const char *fx_profile_key(fx_profile profile)
 {
-	size_t i;
-
-	for (i = 0; i < FX_ARRAY_SIZE(profiles); i++)
-		if (profiles[i].profile == profile)
-			return profiles[i].key;
-	return "unknown";
+	return (unsigned) profile < FX_ARRAY_SIZE(profiles)
+		       ? profiles[profile].key
+		       : "unknown";
 }
 
 /*
