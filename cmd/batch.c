@@ -94,7 +94,8 @@ static int frame_open(struct dir_frame **out, const char *path, char **problem)
 		f->count++;
 	}
 	closedir(d);
-	qsort(f->names, f->count, sizeof(*f->names), cmp_names);
+	if (f->count > 1)
+		qsort(f->names, f->count, sizeof(*f->names), cmp_names);
 	*out = f;
 	return 0;
 oom:

@@ -1,11 +1,12 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
-# check-install.sh BUILD_DIR - install into a temporary prefix, then build a
+# check-install.sh BUILD_DIR [SANITIZERS] - install into a temporary prefix, then build a
 # small program against the installed headers and library through
 # facture.pc, run it, and check that the shared library exports fx_
 # symbols only.
 set -eu
 build=$1
+sanitize=${2:-}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
@@ -39,6 +40,8 @@ int main(void)
 C
 export PKG_CONFIG_PATH="$(dirname "$pc")"
 flags=$(pkg-config --define-variable=prefix="$tmp/prefix" --cflags --libs facture)
+# a library built with sanitizers wants its runtime in the program too
+[ -n "$sanitize" ] && flags="-fsanitize=$sanitize $flags"
 # shellcheck disable=SC2086
 cc -o "$tmp/use" "$tmp/use.c" $flags
 libdir=$(dirname "$(dirname "$pc")")
