@@ -11,36 +11,44 @@
 
 #include "cmd.h"
 
+/* clang-format off */
 const char validate_usage[] =
 	"usage: facture validate [-qv] [-f format] [-j jobs] [-o file]\n"
-	"                        [--fail-on=error|warning] "
-	"[--files-from=file]\n"
-	"                        [--max-size=size] [--color=when] file|dir|- "
-	"...\n"
+	"                        [--fail-on=error|warning] [--files-from=file]\n"
+	"                        [--max-size=size] [--color=when]\n"
+	"                        [--rules=en16931|none] [--stop-on-schema-error]\n"
+	"                        file|dir|- ...\n"
 	"\n"
-	"Check invoices: well-formedness and schema (UBL 2.1 Invoice and\n"
-	"CreditNote, CII D16B).  Directories are searched for *.xml and "
-	"*.pdf.\n"
+	"Check invoices: well-formedness, schema (UBL 2.1 Invoice and CreditNote,\n"
+	"CII D16B) and the EN 16931 business rules.  Directories are searched\n"
+	"for *.xml and *.pdf.\n"
 	"\n"
 	"  -f, --format=FORMAT   text (default), json, junit or sarif\n"
 	"  -o, --output=FILE     write the report to FILE (atomically)\n"
-	"  -j, --jobs=N          worker threads; 0 means one per core (default "
-	"1)\n"
-	"      --files-from=FILE read more paths from FILE, one per line (- is "
-	"stdin)\n"
-	"      --max-size=SIZE   largest input accepted, e.g. 500K, 100M "
-	"(default 100M)\n"
-	"      --fail-on=LEVEL   error (default) or warning: what makes exit "
-	"status 1\n"
+	"  -j, --jobs=N          worker threads; 0 means one per core (default 1)\n"
+	"      --files-from=FILE read more paths from FILE, one per line (- is stdin)\n"
+	"      --max-size=SIZE   largest input accepted, e.g. 500K, 100M (default 100M)\n"
+	"      --fail-on=LEVEL   error (default) or warning: what makes exit status 1\n"
 	"      --color=WHEN      auto (default), always or never\n"
+	"      --rules=SET       en16931 (default) or none: the business rules to run\n"
+	"      --stop-on-schema-error\n"
+	"                        skip the rules for a file the schema rejects\n"
 	"  -q, --quiet           no summary and no progress line\n"
 	"  -v, --verbose         also a line for each valid file\n"
 	"  -h, --help            show this help\n"
 	"\n"
 	"Exit status: 0 all valid, 1 invalid, 2 usage, 3 unreadable or not\n"
 	"well-formed input, 6 internal error.  See facture-validate(1).\n";
+/* clang-format on */
 
-enum { OPT_FILES_FROM = 256, OPT_MAX_SIZE, OPT_FAIL_ON, OPT_COLOR };
+enum {
+	OPT_FILES_FROM = 256,
+	OPT_MAX_SIZE,
+	OPT_FAIL_ON,
+	OPT_COLOR,
+	OPT_RULES,
+	OPT_STOP_ON_SCHEMA_ERROR
+};
 
 static const struct option longopts[] = {
 	{ "format", required_argument, NULL, 'f' },
@@ -51,6 +59,8 @@ static const struct option longopts[] = {
 	{ "fail-on", required_argument, NULL, OPT_FAIL_ON },
 	{ "color", required_argument, NULL, OPT_COLOR },
 	{ "colour", required_argument, NULL, OPT_COLOR },
+	{ "rules", required_argument, NULL, OPT_RULES },
+	{ "stop-on-schema-error", no_argument, NULL, OPT_STOP_ON_SCHEMA_ERROR },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
@@ -187,6 +197,21 @@ int cmd_validate(int argc, char **argv, struct cli *cli)
 					optarg);
 				return EXIT_USAGE;
 			}
+			break;
+		case OPT_RULES:
+			if (!strcmp(optarg, "en16931")) {
+				vopts.rules = FX_RULES_EN16931;
+			} else if (!strcmp(optarg, "none")) {
+				vopts.rules = FX_RULES_NONE;
+			} else {
+				cli_error("--rules takes en16931 or none, not "
+					  "'%s'",
+					  optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case OPT_STOP_ON_SCHEMA_ERROR:
+			vopts.stop_on_schema_error = 1;
 			break;
 		case 'q': quiet = 1; break;
 		case 'v': verbose = 1; break;

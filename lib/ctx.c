@@ -13,10 +13,12 @@
 #include <stdlib.h>
 #include <stdint.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <libxml/parser.h>
 #include <libxml/parserInternals.h>
 #include <libxml/xmlerror.h>
+#include <libxslt/xslt.h>
 
 #include "internal.h"
 #include "banned.h"
@@ -58,14 +60,18 @@ static xmlParserInputPtr resource_loader(const char *url, const char *id,
 	if (strstr(path, ".."))
 		return NULL;
 
+	input = NULL;
 	if (global_data_dir) {
+		/* a file of the data directory overrides the embedded one */
 		struct fx_buf file = FX_BUF_INIT;
 
 		if (fx_buf_printf(&file, "%s/%s", global_data_dir, path) < 0)
 			return NULL;
-		input = xmlNewInputFromFile(pctxt, file.ptr);
+		if (access(file.ptr, F_OK) == 0)
+			input = xmlNewInputFromFile(pctxt, file.ptr);
 		fx_buf_release(&file);
-	} else {
+	}
+	if (!input) {
 		if (fx_resource__find(path, &data, &len) < 0 || len > INT32_MAX)
 			return NULL;
 		in = xmlParserInputBufferCreateMem(
@@ -107,6 +113,8 @@ static void silent_structured_error(void *ctx, xmlErrorPtr err)
 
 int fx_global_init(void)
 {
+	int err = 0;
+
 	pthread_mutex_lock(&global_lock);
 	if (!global_ready) {
 		xmlInitParser();
@@ -114,10 +122,11 @@ int fx_global_init(void)
 		xmlSetExternalEntityLoader(resource_loader);
 		xmlSetGenericErrorFunc(NULL, silent_error);
 		xmlSetStructuredErrorFunc(NULL, silent_structured_error);
-		global_ready = 1;
+		if ((err = fx_rules__init()) == 0)
+			global_ready = 1;
 	}
 	pthread_mutex_unlock(&global_lock);
-	return 0;
+	return err;
 }
 
 int fx_global__ensure_init(void)
@@ -133,6 +142,8 @@ void fx_global_shutdown(void)
 	pthread_mutex_lock(&global_lock);
 	if (global_ready) {
 		fx_schema__cleanup();
+		fx_rules__cleanup();
+		xsltCleanupGlobals();
 		xmlSetExternalEntityLoader(default_loader);
 		xmlCleanupParser();
 		global_ready = 0;

@@ -85,6 +85,11 @@ void fx_schema__cleanup(void);
 /* Whether any schema was compiled (or failed to) in this process. */
 int fx_schema__compiled(void);
 
+/* Rules layer: the fx: functions, and validating DOC into REPORT. */
+int fx_rules__init(void);
+void fx_rules__cleanup(void);
+int fx_rules__validate(fx_report *report, fx_ctx *ctx, const fx_doc *doc);
+
 /* Report internals used by validate.c. */
 void fx_report__set_doc(fx_report *report, const fx_doc *doc);
 int fx_report__addf(fx_report *report, fx_severity severity, fx_layer layer,

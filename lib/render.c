@@ -306,7 +306,10 @@ static int json_begin(fx_renderer *r)
 	    (err = fx_buf_puts(b, "},\n  \"schemas\": ")) < 0 ||
 	    (err = json_string(b, fx_schema_version())) < 0)
 		return err;
-	return fx_buf_puts(b, ",\n  \"rules\": {},\n  \"files\": [");
+	if ((err = fx_buf_puts(b, ",\n  \"rules\": {\"en16931\": ")) < 0 ||
+	    (err = json_string(b, FX_RULES_EN16931_VERSION)) < 0)
+		return err;
+	return fx_buf_puts(b, "},\n  \"files\": [");
 }
 
 static int json_finding(struct fx_buf *b, const fx_finding *f)
@@ -371,7 +374,7 @@ static int json_add(fx_renderer *r, const fx_report *report)
 		     b, ",\n      \"status\": \"%s\",\n      \"layers\": {",
 		     outcome_key(fx_report_outcome(report)))) < 0)
 		return err;
-	for (l = 0; l <= FX_LAYER_SCHEMA; l++)
+	for (l = 0; l <= FX_LAYER_RULES; l++)
 		if ((err = fx_buf_printf(b, "%s\"%s\": \"%s\"", l ? ", " : "",
 					 fx_layer_name((fx_layer) l),
 					 layer_state_key(fx_report_layer(

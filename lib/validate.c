@@ -68,12 +68,35 @@ static int not_checkable(fx_report *report, const fx_doc *doc)
 	return err;
 }
 
+/*
+ * Run one layer.  A layer that cannot run is itself a finding, and the
+ * document could not be checked: never valid by default.  Only running
+ * out of memory fails the call.
+ */
+static int run_layer(fx_report *report, fx_ctx *ctx, const fx_doc *doc,
+		     fx_layer layer,
+		     int (*fn)(fx_report *, fx_ctx *, const fx_doc *))
+{
+	int reason, err;
+
+	if ((reason = fn(report, ctx, doc)) >= 0)
+		return 0;
+	if (reason == FX_ENOMEM)
+		return reason;
+	if ((err = fx_report__addf(report, FX_SEVERITY_FATAL, layer, "INTERNAL",
+				   0, 0, NULL, "%s",
+				   fx_ctx_last_error(ctx)->message)) < 0)
+		return err;
+	fx_report_set_error(report, reason);
+	return 0;
+}
+
 int fx_validate(fx_report **out, fx_ctx *ctx, const fx_doc *doc,
 		const fx_validate_opts *opts)
 {
 	static const fx_validate_opts defaults = FX_VALIDATE_OPTS_INIT;
 	fx_report *report = NULL;
-	int err, reason;
+	int err;
 
 	*out = NULL;
 	fx_global__ensure_init();
@@ -94,17 +117,16 @@ int fx_validate(fx_report **out, fx_ctx *ctx, const fx_doc *doc,
 		fx_report_set_layer(report, FX_LAYER_INPUT, FX_LAYER_PASS);
 		fx_report_set_layer(report, FX_LAYER_XML, FX_LAYER_PASS);
 		if (opts->schema &&
-		    (reason = fx_schema__validate(report, ctx, doc)) < 0) {
-			if ((err = reason) == FX_ENOMEM)
-				goto out;
-			/* a layer that cannot run is itself a finding */
-			if ((err = fx_report__addf(
-				     report, FX_SEVERITY_FATAL, FX_LAYER_SCHEMA,
-				     "INTERNAL", 0, 0, NULL, "%s",
-				     fx_ctx_last_error(ctx)->message)) < 0)
-				goto out;
-			fx_report_set_error(report, reason);
-		}
+		    (err = run_layer(report, ctx, doc, FX_LAYER_SCHEMA,
+				     fx_schema__validate)) < 0)
+			goto out;
+		if (opts->rules == FX_RULES_NONE ||
+		    (opts->stop_on_schema_error &&
+		     fx_report_layer(report, FX_LAYER_SCHEMA) == FX_LAYER_FAIL))
+			break;
+		if ((err = run_layer(report, ctx, doc, FX_LAYER_RULES,
+				     fx_rules__validate)) < 0)
+			goto out;
 		break;
 	default:
 		fx_report_set_layer(report, FX_LAYER_INPUT, FX_LAYER_FAIL);

@@ -78,7 +78,7 @@ static fx_report *validated(const char *example)
 	fx_ctx *ctx = t_ctx();
 	fx_report *r = NULL;
 
-	ck_assert_int_eq(fx_validate_file(&r, ctx, path, NULL), 0);
+	ck_assert_int_eq(fx_validate_file(&r, ctx, path, &t_schema_only), 0);
 	ck_assert_ptr_nonnull(r);
 	fx_ctx_free(ctx);
 	free(path);
@@ -91,7 +91,9 @@ static fx_report *validated_memory(const char *name, const void *data,
 	fx_ctx *ctx = t_ctx();
 	fx_report *r = NULL;
 
-	ck_assert_int_eq(fx_validate_memory(&r, ctx, name, data, len, NULL), 0);
+	ck_assert_int_eq(
+		fx_validate_memory(&r, ctx, name, data, len, &t_schema_only),
+		0);
 	ck_assert_ptr_nonnull(r);
 	fx_ctx_free(ctx);
 	return r;

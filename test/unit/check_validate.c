@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "helpers.h"
@@ -35,8 +36,9 @@ static fx_report *validate_str(fx_ctx *ctx, const char *name, const char *s)
 {
 	fx_report *r = NULL;
 
-	ck_assert_int_eq(fx_validate_memory(&r, ctx, name, s, strlen(s), NULL),
-			 0);
+	ck_assert_int_eq(
+		fx_validate_memory(&r, ctx, name, s, strlen(s), &t_schema_only),
+		0);
 	ck_assert_ptr_nonnull(r);
 	return r;
 }
@@ -130,8 +132,8 @@ START_TEST(example_is_valid_with_every_layer_passed)
 	ck_assert_int_eq(fx_report_layer(r, FX_LAYER_INPUT), FX_LAYER_PASS);
 	ck_assert_int_eq(fx_report_layer(r, FX_LAYER_XML), FX_LAYER_PASS);
 	ck_assert_int_eq(fx_report_layer(r, FX_LAYER_SCHEMA), FX_LAYER_PASS);
-	/* no business rules yet: not run, and not claimed */
-	ck_assert_int_eq(fx_report_layer(r, FX_LAYER_RULES), FX_LAYER_NOT_RUN);
+	/* the business rules ran and found nothing */
+	ck_assert_int_eq(fx_report_layer(r, FX_LAYER_RULES), FX_LAYER_PASS);
 	ck_assert_int_eq(fx_report_layer(r, FX_LAYER_PDF), FX_LAYER_NOT_RUN);
 	fx_report_free(r);
 	free(path);
@@ -246,6 +248,7 @@ START_TEST(schema_layer_can_be_turned_off)
 	fx_report *r = NULL;
 
 	opts.schema = 0;
+	opts.rules = FX_RULES_NONE;
 	ck_assert_int_eq(fx_validate_file(&r, ctx, path, &opts), 0);
 	ck_assert_int_eq(fx_report_layer(r, FX_LAYER_SCHEMA), FX_LAYER_NOT_RUN);
 	ck_assert_int_eq(fx_report_layer(r, FX_LAYER_XML), FX_LAYER_PASS);
@@ -509,7 +512,7 @@ START_TEST(invalid_examples_give_their_documented_errors)
 	const fx_finding *f;
 	size_t i;
 
-	ck_assert_int_eq(fx_validate_file(&r, ctx, path, NULL), 0);
+	ck_assert_int_eq(fx_validate_file(&r, ctx, path, &t_schema_only), 0);
 	ck_assert_int_eq(fx_report_outcome(r), FX_OUTCOME_INVALID);
 	ck_assert_uint_eq(fx_report_count(r), cases[_i].count);
 	for (i = 0; i < fx_report_count(r); i++) {
@@ -588,8 +591,9 @@ START_TEST(utf16_document_is_validated_like_utf8)
 	char *u16 = t_utf8_to_utf16(decl, 0, &len);
 	fx_report *a = validate_str(ctx, "utf8.xml", xml), *b = NULL;
 
-	ck_assert_int_eq(
-		fx_validate_memory(&b, ctx, "utf16.xml", u16, len, NULL), 0);
+	ck_assert_int_eq(fx_validate_memory(&b, ctx, "utf16.xml", u16, len,
+					    &t_schema_only),
+			 0);
 	ck_assert_int_eq(fx_report_outcome(b), FX_OUTCOME_INVALID);
 	ck_assert_uint_eq(fx_report_count(b), fx_report_count(a));
 	ck_assert_str_eq(fx_report_get(b, 0)->message,
@@ -1076,16 +1080,29 @@ START_TEST(data_dir_with_our_schemas_gives_the_same_verdicts)
 }
 END_TEST
 
-START_TEST(data_dir_without_schemas_is_an_internal_error_not_valid)
+START_TEST(data_dir_with_a_broken_schema_is_an_internal_error_not_valid)
 {
+	static const char broken[] = "<xs:schema";
 	fx_ctx *ctx = t_ctx();
 	char *dir = t_tmpdir();
 	char *path = t_example_path("invoice-ubl.xml");
+	char *xsd = NULL;
 	fx_report *r = NULL;
 	const fx_finding *f;
 
+	/* a file of the data directory overrides the embedded one */
+	ck_assert_int_ge(asprintf(&xsd, "%s/xsd", dir), 0);
+	ck_assert_int_eq(mkdir(xsd, 0700), 0);
+	free(xsd);
+	ck_assert_int_ge(asprintf(&xsd, "%s/xsd/ubl", dir), 0);
+	ck_assert_int_eq(mkdir(xsd, 0700), 0);
+	free(xsd);
+	ck_assert_int_ge(asprintf(&xsd, "%s/xsd/ubl/invoice.xsd", dir), 0);
+	t_write_file(xsd, broken, strlen(broken));
+	free(xsd);
+
 	ck_assert_int_eq(fx_global_set_data_dir(dir), 0);
-	ck_assert_int_eq(fx_validate_file(&r, ctx, path, NULL), 0);
+	ck_assert_int_eq(fx_validate_file(&r, ctx, path, &t_schema_only), 0);
 	ck_assert_int_eq(fx_report_outcome(r), FX_OUTCOME_ERROR);
 	ck_assert_int_eq(fx_report_error(r), FX_EINTERNAL);
 	ck_assert_int_ne(fx_report_layer(r, FX_LAYER_SCHEMA), FX_LAYER_PASS);
@@ -1094,7 +1111,7 @@ START_TEST(data_dir_without_schemas_is_an_internal_error_not_valid)
 	ck_assert_ptr_nonnull(strstr(f->message, "xsd/ubl/invoice.xsd"));
 	fx_report_free(r);
 	/* the failure is remembered, not retried per file */
-	ck_assert_int_eq(fx_validate_file(&r, ctx, path, NULL), 0);
+	ck_assert_int_eq(fx_validate_file(&r, ctx, path, &t_schema_only), 0);
 	ck_assert_int_eq(fx_report_outcome(r), FX_OUTCOME_ERROR);
 	fx_report_free(r);
 	t_rmtree(dir);
@@ -1185,7 +1202,7 @@ static Suite *validate_suite(void)
 			tc, data_dir_with_our_schemas_gives_the_same_verdicts);
 		tcase_add_test(
 			tc,
-			data_dir_without_schemas_is_an_internal_error_not_valid);
+			data_dir_with_a_broken_schema_is_an_internal_error_not_valid);
 		tcase_add_test(
 			tc, data_dir_cannot_change_once_schemas_are_compiled);
 		suite_add_tcase(s, tc);

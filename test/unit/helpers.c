@@ -276,6 +276,9 @@ char *t_utf8_to_utf16(const char *s, int big_endian, size_t *len)
 	return b.ptr;
 }
 
+const fx_validate_opts t_schema_only = { FX_VALIDATE_OPTS_VERSION, 1,
+					 FX_RULES_NONE, 0 };
+
 fx_ctx *t_ctx(void)
 {
 	fx_ctx *ctx = NULL;

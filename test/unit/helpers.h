@@ -71,6 +71,8 @@ char *t_utf8_to_utf16(const char *s, int big_endian, size_t *len);
 
 /* A context, failing the test when it cannot be made. */
 fx_ctx *t_ctx(void);
+/* Options for the tests of the layers below the rules: schema only. */
+extern const fx_validate_opts t_schema_only;
 
 /* Whether Check runs each test in its own process (CK_FORK). */
 int t_forking(void);

@@ -14,14 +14,24 @@ FX_BEGIN_DECLS
 
 #define FX_VALIDATE_OPTS_VERSION 1
 
+/* Which business rules run after the schema layer. */
+typedef enum fx_rules {
+	FX_RULES_EN16931 = 0, /* EN 16931 (CEN artefacts 1.3.16) */
+	FX_RULES_NONE	      /* none: well-formedness and schema only */
+} fx_rules;
+
 typedef struct fx_validate_opts {
 	unsigned int version; /* FX_VALIDATE_OPTS_VERSION */
 	int schema;	      /* run the schema layer (default 1) */
+	fx_rules rules;	      /* default FX_RULES_EN16931 */
+	/* skip the rules when the schema layer failed (default 0: the
+	 * rules run anyway, as the official validators do) */
+	int stop_on_schema_error;
 } fx_validate_opts;
 
-#define FX_VALIDATE_OPTS_INIT               \
-	{                                   \
-		FX_VALIDATE_OPTS_VERSION, 1 \
+#define FX_VALIDATE_OPTS_INIT                                    \
+	{                                                        \
+		FX_VALIDATE_OPTS_VERSION, 1, FX_RULES_EN16931, 0 \
 	}
 
 /*
