@@ -17,7 +17,10 @@ static const char main_usage[] =
 
 const struct cli_command cli_commands[] = {
 	{ "validate", cmd_validate,
-	  "check invoices: well-formedness and schema", validate_usage },
+	  "check invoices: well-formedness, schema, business rules",
+	  validate_usage },
+	{ "rules", cmd_rules, "list the business rules facture checks",
+	  rules_usage },
 	{ "help", cmd_help, "show help for facture or one of its commands",
 	  "usage: facture help [<command>]\n" },
 	{ NULL, NULL, NULL, NULL }

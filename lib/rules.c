@@ -817,3 +817,75 @@ out:
 	fx_buf_release(&run.first_error);
 	return err;
 }
+
+/* ---- the index of checks --------------------------------------------- */
+
+static const char *const set_names[NSETS] = { "en16931-ubl", "en16931-cii" };
+
+/* One line of an index: id, flag, terms, pattern, message, tab-separated. */
+static int index_line(fx_rule *rule, char *line)
+{
+	char *field[5];
+	int i;
+
+	for (i = 0; i < 5; i++) {
+		field[i] = line;
+		if (i < 4) {
+			if (!(line = strchr(line, '\t')))
+				return -1;
+			*line++ = '\0';
+		}
+	}
+	rule->id = field[0];
+	rule->severity = severity_of(field[1]);
+	rule->terms = field[2];
+	rule->pattern = field[3];
+	rule->message = field[4];
+	return 0;
+}
+
+int fx_rules_foreach(fx_ctx *ctx, fx_rule_fn fn, void *payload)
+{
+	struct fx_buf path = FX_BUF_INIT;
+	const unsigned char *data;
+	char *text = NULL, *line, *next;
+	size_t len, i;
+	int err = 0;
+
+	for (i = 0; i < NSETS && err == 0; i++) {
+		fx_buf_clear(&path);
+		if (fx_buf_printf(&path, "rules/%s.idx", set_names[i]) < 0) {
+			err = fx_ctx__error(ctx, FX_ENOMEM, "out of memory");
+			break;
+		}
+		if (fx_resource__find(path.ptr, &data, &len) < 0) {
+			err = fx_ctx__error(ctx, FX_EINTERNAL,
+					    "the rule index '%s' is missing",
+					    path.ptr);
+			break;
+		}
+		free(text);
+		if (!(text = fx_strndup((const char *) data, len))) {
+			err = fx_ctx__error(ctx, FX_ENOMEM, "out of memory");
+			break;
+		}
+		for (line = text; line && *line && err == 0; line = next) {
+			fx_rule rule;
+
+			if ((next = strchr(line, '\n')))
+				*next++ = '\0';
+			if (index_line(&rule, line) < 0) {
+				err = fx_ctx__error(ctx, FX_EINTERNAL,
+						    "the rule index '%s' is "
+						    "damaged",
+						    path.ptr);
+				break;
+			}
+			rule.set = set_names[i];
+			err = fn(&rule, payload);
+		}
+	}
+	free(text);
+	fx_buf_release(&path);
+	return err;
+}

@@ -12,5 +12,6 @@
 #include "report.h"
 #include "validate.h"
 #include "render.h"
+#include "rules.h"
 
 #endif
