@@ -26,6 +26,7 @@ demo: all
 # Speed and memory against xmllint, side by side (needs ../shared).
 bench: all
 	python3 bench/schema.py --facture $(FACTURE)
+	python3 bench/rules.py --facture $(FACTURE)
 
 install: all
 	cmake --install $(BUILD)
