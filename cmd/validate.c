@@ -23,7 +23,7 @@ const char validate_usage[] =
 	"CII D16B) and the EN 16931 business rules.  Directories are searched\n"
 	"for *.xml and *.pdf.\n"
 	"\n"
-	"  -f, --format=FORMAT   text (default), json, junit or sarif\n"
+	"  -f, --format=FORMAT   text (default), json, junit, sarif or svrl\n"
 	"  -o, --output=FILE     write the report to FILE (atomically)\n"
 	"  -j, --jobs=N          worker threads; 0 means one per core (default 1)\n"
 	"      --files-from=FILE read more paths from FILE, one per line (- is stdin)\n"
@@ -152,7 +152,7 @@ int cmd_validate(int argc, char **argv, struct cli *cli)
 			if (fx_format_parse(&format, optarg) < 0) {
 				cli_error(
 					"unknown format '%s': use text, json, "
-					"junit or sarif",
+					"junit, sarif or svrl",
 					optarg);
 				return EXIT_USAGE;
 			}

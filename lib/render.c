@@ -32,10 +32,9 @@ int fx_format_parse(fx_format *out, const char *name)
 		const char *name;
 		fx_format format;
 	} formats[] = {
-		{ "text", FX_FORMAT_TEXT },
-		{ "json", FX_FORMAT_JSON },
-		{ "junit", FX_FORMAT_JUNIT },
-		{ "sarif", FX_FORMAT_SARIF },
+		{ "text", FX_FORMAT_TEXT },   { "json", FX_FORMAT_JSON },
+		{ "junit", FX_FORMAT_JUNIT }, { "sarif", FX_FORMAT_SARIF },
+		{ "svrl", FX_FORMAT_SVRL },
 	};
 	size_t i;
 
@@ -380,6 +379,12 @@ static int json_add(fx_renderer *r, const fx_report *report)
 					 layer_state_key(fx_report_layer(
 						 report, (fx_layer) l)))) < 0)
 			return err;
+	/* the container layer exists for PDFs only */
+	if (fx_report_syntax(report) == FX_SYNTAX_PDF &&
+	    (err = fx_buf_printf(b, ", \"pdf\": \"%s\"",
+				 layer_state_key(fx_report_layer(
+					 report, FX_LAYER_PDF)))) < 0)
+		return err;
 	if ((err = fx_buf_puts(b, "},\n      \"findings\": [")) < 0)
 		return err;
 	for (i = 0; i < fx_report_count(report); i++) {
@@ -582,6 +587,62 @@ static int sarif_end(fx_renderer *r, const fx_summary *s)
 				    : "\n      ]}}\n    }\n  ]\n}\n");
 }
 
+/* ---- SVRL ---------------------------------------------------------- */
+
+/*
+ * One SVRL document per run, as the official artefacts write one per
+ * invoice: each input opens an active-pattern naming it, and its findings
+ * of the rules layer follow as failed asserts.  Only the rules layer is
+ * Schematron; schema findings are in the other formats.
+ */
+static int svrl_begin(fx_renderer *r)
+{
+	struct fx_buf *b = &r->out;
+	int err;
+
+	if ((err = fx_buf_puts(b,
+			       "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+			       "<svrl:schematron-output "
+			       "xmlns:svrl=\"http://purl.oclc.org/dsdl/svrl\" "
+			       "title=\"facture ")) < 0 ||
+	    (err = xml_text(b, fx_rules_version())) < 0)
+		return err;
+	return fx_buf_puts(b, "\" schemaVersion=\"" FX_RULES_EN16931_VERSION
+			      "\">\n");
+}
+
+static int svrl_add(fx_renderer *r, const fx_report *report)
+{
+	struct fx_buf *b = &r->out;
+	size_t i;
+	int err;
+
+	if ((err = fx_buf_puts(b, "  <svrl:active-pattern document=\"")) < 0 ||
+	    (err = xml_text(b, fx_report_file(report))) < 0 ||
+	    (err = fx_buf_puts(b, "\"/>\n")) < 0)
+		return err;
+	for (i = 0; i < fx_report_count(report); i++) {
+		const fx_finding *f = fx_report_get(report, i);
+
+		if (f->layer != FX_LAYER_RULES)
+			continue;
+		if ((err = fx_buf_puts(b, "  <svrl:failed-assert id=\"")) < 0 ||
+		    (err = xml_text(b, f->rule)) < 0 ||
+		    (err = fx_buf_printf(
+			     b, "\" flag=\"%s\" location=\"",
+			     f->severity == FX_SEVERITY_INFO
+				     ? "information"
+				     : fx_severity_name(f->severity))) < 0 ||
+		    (err = xml_text(b, f->xpath ? f->xpath : "/")) < 0 ||
+		    (err = fx_buf_puts(b, "\">\n    <svrl:text>")) < 0 ||
+		    (err = xml_text(b, f->message)) < 0 ||
+		    (err = fx_buf_puts(
+			     b, "</svrl:text>\n  </svrl:failed-assert>\n")) < 0)
+			return err;
+	}
+	return 0;
+}
+
 /* ---- the renderer object ------------------------------------------- */
 
 int fx_renderer_new(fx_renderer **out, fx_format format,
@@ -591,7 +652,7 @@ int fx_renderer_new(fx_renderer **out, fx_format format,
 
 	*out = NULL;
 	if (!opts || opts->version != FX_RENDER_OPTS_VERSION || !opts->write ||
-	    (unsigned) format > FX_FORMAT_SARIF)
+	    (unsigned) format > FX_FORMAT_SVRL)
 		return FX_EINVALID;
 	if (!(r = calloc(1, sizeof(*r))))
 		return FX_ENOMEM;
@@ -617,6 +678,8 @@ int fx_renderer_begin(fx_renderer *r)
 
 	if (r->format == FX_FORMAT_JSON)
 		err = json_begin(r);
+	else if (r->format == FX_FORMAT_SVRL)
+		err = svrl_begin(r);
 	else if (r->format == FX_FORMAT_SARIF)
 		err = sarif_begin(r);
 	return err < 0 ? err : flush(r);
@@ -631,6 +694,7 @@ int fx_renderer_add(fx_renderer *r, const fx_report *report)
 	case FX_FORMAT_JSON: err = json_add(r, report); break;
 	case FX_FORMAT_JUNIT: err = junit_add(r, report); break;
 	case FX_FORMAT_SARIF: err = sarif_add(r, report); break;
+	case FX_FORMAT_SVRL: err = svrl_add(r, report); break;
 	}
 	if (err < 0)
 		return err;
@@ -650,6 +714,9 @@ int fx_renderer_end(fx_renderer *r, const fx_summary *summary)
 	case FX_FORMAT_JSON: err = json_end(r, summary); break;
 	case FX_FORMAT_JUNIT: err = junit_end(r, summary); break;
 	case FX_FORMAT_SARIF: err = sarif_end(r, summary); break;
+	case FX_FORMAT_SVRL:
+		err = fx_buf_puts(&r->out, "</svrl:schematron-output>\n");
+		break;
 	}
 	return err < 0 ? err : flush(r);
 }

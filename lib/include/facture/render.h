@@ -20,7 +20,8 @@ typedef enum fx_format {
 	FX_FORMAT_TEXT = 0,
 	FX_FORMAT_JSON,
 	FX_FORMAT_JUNIT,
-	FX_FORMAT_SARIF
+	FX_FORMAT_SARIF,
+	FX_FORMAT_SVRL /* Schematron results: the rules layer only */
 } fx_format;
 
 /* Returns 0, or a negative value to stop the renderer (an I/O error). */
@@ -56,7 +57,7 @@ typedef struct fx_summary {
 /* Add one report's counts to a summary. */
 FX_EXTERN void fx_summary_add(fx_summary *summary, const fx_report *report);
 
-/* Parse "text", "json", "junit", "sarif"; FX_EINVALID otherwise. */
+/* Parse "text", "json", "junit", "sarif", "svrl"; FX_EINVALID otherwise. */
 FX_EXTERN int fx_format_parse(fx_format *out, const char *name);
 
 /*
