@@ -31,13 +31,21 @@ struct input_iter {
 	char *line;
 	size_t line_cap;
 	int files_from_done;
+	/* the archive whose members are being handed out */
+	fx_ctx *zip_ctx;
+	fx_zip *zip;
+	char *zip_path;
+	size_t zip_next;
+	size_t max_size;
 };
 
-/* What a worker is given: a path, or a note that a directory was empty
- * or could not be read. */
+/* What a worker is given: a path; or a member of an archive, with its
+ * bytes; or a note that a directory or an archive cannot give anything. */
 struct item {
 	char *path;
 	char *problem;
+	void *data;
+	size_t len;
 };
 
 static int has_invoice_suffix(const char *name)
@@ -175,12 +183,117 @@ static int next_in_dirs(struct input_iter *it, struct item *out)
 	return 0;
 }
 
+/* A zip archive, by its magic bytes (never by its name). */
+static int is_zip(const char *path)
+{
+	unsigned char magic[4];
+	FILE *fp = fopen(path, "rb");
+	size_t n = fp ? fread(magic, 1, sizeof(magic), fp) : 0;
+
+	if (fp)
+		fclose(fp);
+	return n == 4 && magic[0] == 'P' && magic[1] == 'K' &&
+	       ((magic[2] == 3 && magic[3] == 4) ||
+		(magic[2] == 5 && magic[3] == 6));
+}
+
+static void close_zip(struct input_iter *it)
+{
+	fx_zip_free(it->zip);
+	fx_ctx_free(it->zip_ctx);
+	free(it->zip_path);
+	it->zip = NULL;
+	it->zip_ctx = NULL;
+	it->zip_path = NULL;
+	it->zip_next = 0;
+}
+
+/* Open an archive operand: its members come next, each reported as
+ * ARCHIVE:MEMBER.  An archive that cannot be read is one item that says
+ * why. */
+static int enter_zip(struct input_iter *it, const char *path, struct item *out)
+{
+	int err;
+
+	if ((err = fx_ctx_new(&it->zip_ctx)) < 0)
+		return err;
+	fx_ctx_set_max_size(it->zip_ctx, it->max_size);
+	if ((err = fx_zip_open_file(&it->zip, it->zip_ctx, path)) < 0) {
+		if (err == FX_ENOMEM)
+			return err;
+		if (!(out->path = strdup(path)) ||
+		    !(out->problem =
+			      strdup(fx_ctx_last_error(it->zip_ctx)->message)))
+			return FX_ENOMEM;
+		close_zip(it);
+		return 1;
+	}
+	if (!(it->zip_path = strdup(path)))
+		return FX_ENOMEM;
+	return 0;
+}
+
+/* The next member of the open archive: 1 with *out, 0 when it is done. */
+static int next_in_zip(struct input_iter *it, struct item *out)
+{
+	while (it->zip && it->zip_next < fx_zip_count(it->zip)) {
+		size_t i = it->zip_next++;
+		const fx_zip_entry *e = fx_zip_get(it->zip, i);
+		const unsigned char *bytes;
+		size_t len;
+		int err;
+
+		if (e->is_dir)
+			continue;
+		if (asprintf(&out->path, "%s:%s", it->zip_path, e->name) < 0) {
+			out->path = NULL;
+			return FX_ENOMEM;
+		}
+		err = fx_zip_read(&bytes, &len, it->zip_ctx, it->zip, i);
+		if (err == FX_ENOMEM)
+			return err;
+		if (err < 0) {
+			out->problem =
+				strdup(fx_ctx_last_error(it->zip_ctx)->message);
+			return out->problem ? 1 : FX_ENOMEM;
+		}
+		if (!(out->data = malloc(len ? len : 1)))
+			return FX_ENOMEM;
+		memcpy(out->data, bytes, len);
+		out->len = len;
+		return 1;
+	}
+	if (it->zip) {
+		int empty = fx_zip_count(it->zip) == 0;
+		char *path = it->zip_path;
+
+		it->zip_path = NULL;
+		close_zip(it);
+		if (empty) {
+			/* an archive with nothing to check is worth saying so
+			 */
+			out->path = path;
+			out->problem = strdup("the archive holds no file");
+			return out->problem ? 1 : FX_ENOMEM;
+		}
+		free(path);
+	}
+	return 0;
+}
+
 static int operand(struct input_iter *it, const char *path, struct item *out)
 {
 	struct stat st;
 	int err;
 
-	if (!strcmp(path, "-") || stat(path, &st) < 0 || !S_ISDIR(st.st_mode))
+	if (!strcmp(path, "-") || stat(path, &st) < 0)
+		return (out->path = strdup(path)) ? 1 : FX_ENOMEM;
+	if (S_ISREG(st.st_mode) && is_zip(path)) {
+		if ((err = enter_zip(it, path, out)) != 0)
+			return err;
+		return next_in_zip(it, out);
+	}
+	if (!S_ISDIR(st.st_mode))
 		return (out->path = strdup(path)) ? 1 : FX_ENOMEM;
 
 	if ((err = enter_dir(it, path, out)) != 0)
@@ -204,6 +317,8 @@ static int iter_next(struct input_iter *it, struct item *out)
 	int err;
 
 	memset(out, 0, sizeof(*out));
+	if ((err = next_in_zip(it, out)) != 0)
+		return err;
 	if ((err = next_in_dirs(it, out)) != 0)
 		return err;
 	if (it->next_operand < src->npaths)
@@ -230,6 +345,7 @@ static int iter_next(struct input_iter *it, struct item *out)
 
 static void iter_release(struct input_iter *it)
 {
+	close_zip(it);
 	while (it->dirs) {
 		struct dir_frame *f = it->dirs;
 
@@ -243,7 +359,8 @@ static void item_release(struct item *item)
 {
 	free(item->path);
 	free(item->problem);
-	item->path = item->problem = NULL;
+	free(item->data);
+	memset(item, 0, sizeof(*item));
 }
 
 /* Validate one item: always a report, unless memory ran out. */
@@ -254,6 +371,9 @@ static int process(fx_report **out, fx_ctx *ctx, const struct item *item,
 	fx_finding f;
 	int err;
 
+	if (item->data)
+		return fx_validate_memory(out, ctx, item->path, item->data,
+					  item->len, &opts->validate);
 	if (!item->problem)
 		return fx_validate_file(out, ctx, item->path, &opts->validate);
 	*out = NULL;
@@ -310,12 +430,16 @@ static void progress_clear(struct progress *p)
 static int run_serial(const struct batch_source *src,
 		      const struct batch_opts *opts, struct progress *prog)
 {
-	struct input_iter it = { src, 0, NULL, NULL, 0, 0 };
-	struct item item = { NULL, NULL };
+	struct input_iter it;
+	struct item item;
 	fx_report *report = NULL;
 	fx_ctx *ctx = NULL;
 	int err, more;
 
+	memset(&it, 0, sizeof(it));
+	memset(&item, 0, sizeof(item));
+	it.src = src;
+	it.max_size = opts->max_size;
 	if ((err = fx_ctx_new(&ctx)) < 0)
 		goto out;
 	fx_ctx_set_max_size(ctx, opts->max_size);
@@ -441,6 +565,7 @@ static int run_pool(const struct batch_source *src,
 	pthread_cond_init(&p.ready, NULL);
 	pthread_cond_init(&p.space, NULL);
 	p.it.src = src;
+	p.it.max_size = opts->max_size;
 	p.opts = opts;
 	p.window = (size_t) opts->jobs * 4;
 	if (!(p.slots = calloc(p.window, sizeof(*p.slots))) ||

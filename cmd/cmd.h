@@ -44,8 +44,10 @@ const struct cli_command *cli_find_command(const char *name);
 int cmd_validate(int argc, char **argv, struct cli *cli);
 int cmd_help(int argc, char **argv, struct cli *cli);
 int cmd_rules(int argc, char **argv, struct cli *cli);
+int cmd_extract(int argc, char **argv, struct cli *cli);
 extern const char validate_usage[];
 extern const char rules_usage[];
+extern const char extract_usage[];
 
 /* util.c */
 void cli_error(const char *fmt, ...) CLI_PRINTF(1, 2);

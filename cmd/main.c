@@ -21,6 +21,9 @@ const struct cli_command cli_commands[] = {
 	  validate_usage },
 	{ "rules", cmd_rules, "list the business rules facture checks",
 	  rules_usage },
+	{ "extract", cmd_extract,
+	  "take the invoice or the attachments out of a Factur-X PDF",
+	  extract_usage },
 	{ "help", cmd_help, "show help for facture or one of its commands",
 	  "usage: facture help [<command>]\n" },
 	{ NULL, NULL, NULL, NULL }

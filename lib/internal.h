@@ -92,6 +92,9 @@ int fx_rules__validate(fx_report *report, fx_ctx *ctx, const fx_doc *doc);
 
 /* Report internals used by validate.c. */
 void fx_report__set_doc(fx_report *report, const fx_doc *doc);
+/* The profile of a report whose document holds another (a PDF's invoice). */
+int fx_report__set_profile(fx_report *report, fx_profile profile,
+			   const char *id);
 int fx_report__addf(fx_report *report, fx_severity severity, fx_layer layer,
 		    const char *rule, unsigned long line, unsigned long column,
 		    const char *xpath, const char *fmt, ...) FX_PRINTF(8, 9);

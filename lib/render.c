@@ -311,7 +311,8 @@ static int json_begin(fx_renderer *r)
 	return fx_buf_puts(b, "},\n  \"files\": [");
 }
 
-static int json_finding(struct fx_buf *b, const fx_finding *f)
+static int json_finding(struct fx_buf *b, const fx_finding *f,
+			const char *report_file)
 {
 	int err;
 
@@ -337,6 +338,11 @@ static int json_finding(struct fx_buf *b, const fx_finding *f)
 		err = fx_buf_puts(b, ", \"xpath\": ");
 	if (err >= 0)
 		err = json_string(b, f->xpath);
+	/* a finding in a document embedded in the input (the invoice of a
+	 * PDF) says which */
+	if (err >= 0 && f->file && report_file && strcmp(f->file, report_file))
+		if ((err = fx_buf_puts(b, ", \"file\": ")) >= 0)
+			err = json_string(b, f->file);
 	if (err >= 0)
 		err = fx_buf_puts(b, "}");
 	return err;
@@ -389,7 +395,8 @@ static int json_add(fx_renderer *r, const fx_report *report)
 		return err;
 	for (i = 0; i < fx_report_count(report); i++) {
 		if ((i && (err = fx_buf_puts(b, ",")) < 0) ||
-		    (err = json_finding(b, fx_report_get(report, i))) < 0)
+		    (err = json_finding(b, fx_report_get(report, i),
+					fx_report_file(report))) < 0)
 			return err;
 	}
 	return fx_buf_puts(b, fx_report_count(report) ? "\n      ]\n    }"

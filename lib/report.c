@@ -205,6 +205,18 @@ void fx_report__set_doc(fx_report *r, const fx_doc *doc)
 	r->profile_id = fx_strdup(fx_doc_profile_id(doc));
 }
 
+int fx_report__set_profile(fx_report *r, fx_profile profile, const char *id)
+{
+	char *copy = NULL;
+
+	if (id && !(copy = fx_strdup(id)))
+		return FX_ENOMEM;
+	free(r->profile_id);
+	r->profile_id = copy;
+	r->profile = profile;
+	return 0;
+}
+
 const char *fx_severity_name(fx_severity severity)
 {
 	static const char *const names[] = { "fatal", "warning", "info" };

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "pdf.h"
 #include "banned.h"
 
 /* Say why a document that is not an invoice we check cannot be checked. */
@@ -30,18 +31,13 @@ static int not_checkable(fx_report *report, const fx_doc *doc)
 			"are recognised but not supported: ZUGFeRD 2 "
 			"and Factur-X use CrossIndustryInvoice");
 		break;
-	case FX_SYNTAX_PDF:
-		err = fx_report__addf(report, FX_SEVERITY_FATAL, FX_LAYER_INPUT,
-				      "INPUT", 0, 0, NULL,
-				      "Factur-X PDFs are not supported yet: "
-				      "validate the embedded XML instead");
-		break;
 	case FX_SYNTAX_ZIP:
 		err = fx_report__addf(
 			report, FX_SEVERITY_FATAL, FX_LAYER_INPUT, "INPUT", 0,
 			0, NULL,
-			"zip archives are not supported yet: "
-			"validate the invoices they hold instead");
+			"a zip archive is checked member by member only "
+			"when it is named as a file, not inside another "
+			"archive or from standard input");
 		break;
 	case FX_SYNTAX_OTHER_XML:
 		err = fx_report__addf(
@@ -126,6 +122,11 @@ int fx_validate(fx_report **out, fx_ctx *ctx, const fx_doc *doc,
 			break;
 		if ((err = run_layer(report, ctx, doc, FX_LAYER_RULES,
 				     fx_rules__validate)) < 0)
+			goto out;
+		break;
+	case FX_SYNTAX_PDF:
+		/* the embedded invoice comes back here, as XML */
+		if ((err = fx_pdf__validate(report, ctx, doc, opts)) < 0)
 			goto out;
 		break;
 	default:

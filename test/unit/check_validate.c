@@ -627,9 +627,9 @@ static const struct {
 	int reason;
 	const char *words;
 } uncheckable[] = {
-	{ "scan.pdf", "%PDF-1.7\n%%EOF\n", 0, FX_SYNTAX_PDF, FX_EUNSUPPORTED,
-	  "PDF" },
-	{ "pdf.xml", "%PDF-1.4\n1 0 obj\n", 0, FX_SYNTAX_PDF, FX_EUNSUPPORTED,
+	/* PDFs with no document catalog: unreadable, not unsupported */
+	{ "scan.pdf", "%PDF-1.7\n%%EOF\n", 0, FX_SYNTAX_PDF, FX_EPARSE, "PDF" },
+	{ "pdf.xml", "%PDF-1.4\n1 0 obj\n", 0, FX_SYNTAX_PDF, FX_EPARSE,
 	  "PDF" },
 	{ "batch.zip", "PK\3\4\x14\0\0\0", 8, FX_SYNTAX_ZIP, FX_EUNSUPPORTED,
 	  "zip" },

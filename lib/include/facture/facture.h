@@ -13,5 +13,7 @@
 #include "validate.h"
 #include "render.h"
 #include "rules.h"
+#include "pdf.h"
+#include "zip.h"
 
 #endif
