@@ -47,6 +47,10 @@ int cmd_rules(int argc, char **argv, struct cli *cli);
 int cmd_extract(int argc, char **argv, struct cli *cli);
 extern const char validate_usage[];
 extern const char rules_usage[];
+int cmd_sign(int argc, char **argv, struct cli *cli);
+int cmd_verify(int argc, char **argv, struct cli *cli);
+extern const char sign_usage[];
+extern const char verify_usage[];
 extern const char extract_usage[];
 
 /* util.c */

@@ -24,6 +24,9 @@ const struct cli_command cli_commands[] = {
 	{ "extract", cmd_extract,
 	  "take the invoice or the attachments out of a Factur-X PDF",
 	  extract_usage },
+	{ "sign", cmd_sign, "sign an invoice (XAdES-BES)", sign_usage },
+	{ "verify", cmd_verify, "check the signatures of an invoice",
+	  verify_usage },
 	{ "help", cmd_help, "show help for facture or one of its commands",
 	  "usage: facture help [<command>]\n" },
 	{ NULL, NULL, NULL, NULL }

@@ -12,8 +12,9 @@
 #include "report.h"
 #include "validate.h"
 #include "render.h"
-#include "rules.h"
+#include "sign.h"
 #include "pdf.h"
 #include "zip.h"
+#include "rules.h"
 
 #endif
