@@ -2,6 +2,9 @@
 # SPDX-License-Identifier: MIT
 """bench/schema.py - the schema layer against xmllint, side by side.
 
+facture runs with --rules=none: this measures what xmllint does, parsing
+and the schema; bench/rules.py measures the business rules.
+
 Measures, on this machine, in one run:
   1. throughput: `facture validate` (schema layer only, -j 1 and -j 2) over
      every XML invoice of ../shared/corpus, against `xmllint --noout --schema`
@@ -85,9 +88,9 @@ def main():
             xsd = os.path.join(args.shared, "reference", OFFICIAL[syntax])
             xmllint += best_of(args.repeat, ["xmllint", "--noout", "--nonet",
                                              "--schema", xsd] + paths)
-        fx1 = best_of(args.repeat, [args.facture, "validate", "-q",
+        fx1 = best_of(args.repeat, [args.facture, "validate", "-q", "--rules=none",
                                     "--files-from", listing])
-        fx2 = best_of(args.repeat, [args.facture, "validate", "-q", "-j", "2",
+        fx2 = best_of(args.repeat, [args.facture, "validate", "-q", "--rules=none", "-j", "2",
                                     "--files-from", listing])
         print(f"throughput over {n} corpus XML invoices (best of {args.repeat}):")
         print(f"  xmllint --schema (official XSDs) {xmllint:8.3f} s  "
@@ -107,7 +110,7 @@ def main():
         for label, path, syntax in (("UBL", one, "ubl-invoice"),
                                     ("CII", one_cii, "cii")):
             xsd = os.path.join(args.shared, "reference", OFFICIAL[syntax])
-            fx = statistics.median(run([args.facture, "validate", "-q", path])
+            fx = statistics.median(run([args.facture, "validate", "-q", "--rules=none", path])
                                    for _ in range(30))
             xl = statistics.median(run(["xmllint", "--noout", "--nonet",
                                         "--schema", xsd, path])
@@ -121,7 +124,7 @@ def main():
         with open(big, "w") as f:
             for i in range(10000):
                 f.write(allfiles[i % n] + "\n")
-        cmd = [args.facture, "validate", "-q", "-j", "2", "-f", "json",
+        cmd = [args.facture, "validate", "-q", "--rules=none", "-j", "2", "-f", "json",
                "-o", os.path.join(tmp, "10k.json"), "--files-from", big]
         wall = run(cmd)
         rss = peak_rss_kib(cmd)
