@@ -889,3 +889,72 @@ int fx_rules_foreach(fx_ctx *ctx, fx_rule_fn fn, void *payload)
 	fx_buf_release(&path);
 	return err;
 }
+
+/* ---- explanations --------------------------------------------------- */
+
+/* The end of the entry starting at P: a blank line or the end. */
+static const char *entry_end(const char *p, const char *end)
+{
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t) (end - p));
+		const char *next = nl ? nl + 1 : end;
+
+		if (p[0] == '\n' ||
+		    (p[0] == '\r' && p + 1 < end && p[1] == '\n'))
+			return p;
+		if (p[0] != ' ' && p[0] != '#')
+			return p; /* the next key */
+		p = next;
+	}
+	return end;
+}
+
+int fx_rules_explain(const char **out, size_t *len, int *family, fx_ctx *ctx,
+		     const char *id)
+{
+	const unsigned char *data;
+	const char *p, *end, *best = NULL, *best_end = NULL;
+	size_t idlen = strlen(id), datalen, best_prefix = 0;
+
+	*out = NULL;
+	*len = 0;
+	*family = 0;
+	if (fx_resource__find("rules/explain.txt", &data, &datalen) < 0)
+		return fx_ctx__error(ctx, FX_EINTERNAL,
+				     "the rule explanations are missing");
+	p = (const char *) data;
+	end = p + datalen;
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t) (end - p));
+		const char *next = nl ? nl + 1 : end;
+		size_t keylen = (size_t) ((nl ? nl : end) - p);
+
+		while (keylen &&
+		       (p[keylen - 1] == '\r' || p[keylen - 1] == ' '))
+			keylen--;
+		if (keylen == 0 || p[0] == ' ' || p[0] == '#') {
+			p = next;
+			continue;
+		}
+		if (keylen == idlen && !memcmp(p, id, idlen)) {
+			*out = next;
+			*len = (size_t) (entry_end(next, end) - next);
+			return 0;
+		}
+		/* a family: "UBL-CR-*" covers "UBL-CR-123"; the longest wins */
+		if (keylen >= 2 && p[keylen - 1] == '*' &&
+		    keylen - 1 <= idlen && !memcmp(p, id, keylen - 1) &&
+		    keylen - 1 > best_prefix) {
+			best_prefix = keylen - 1;
+			best = next;
+			best_end = entry_end(next, end);
+		}
+		p = next;
+	}
+	if (best) {
+		*out = best;
+		*len = (size_t) (best_end - best);
+		*family = 1;
+	}
+	return 0;
+}

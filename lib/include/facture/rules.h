@@ -32,6 +32,16 @@ typedef int (*fx_rule_fn)(const fx_rule *rule, void *payload);
  */
 FX_EXTERN int fx_rules_foreach(fx_ctx *ctx, fx_rule_fn fn, void *payload);
 
+/*
+ * Our explanation of rule ID: what it checks, why, how to fix an invoice
+ * that breaks it.  *out points at LEN bytes of the library's own text,
+ * lines indented by two spaces; *family is set when the text is the one
+ * of the rule's family (UBL-CR-*), not the rule's own.  *out is NULL when
+ * there is none.  Returns 0, or FX_EINTERNAL when the texts are missing.
+ */
+FX_EXTERN int fx_rules_explain(const char **out, size_t *len, int *family,
+			       fx_ctx *ctx, const char *id);
+
 FX_END_DECLS
 
 #endif
