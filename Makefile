@@ -27,6 +27,7 @@ demo: all
 bench: all
 	python3 bench/schema.py --facture $(FACTURE)
 	python3 bench/rules.py --facture $(FACTURE)
+	python3 bench/pdf.py --facture $(FACTURE)
 
 install: all
 	cmake --install $(BUILD)
