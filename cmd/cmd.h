@@ -60,6 +60,9 @@ void cli_error(const char *fmt, ...) CLI_PRINTF(1, 2);
 int cli_exit_for_error(int fx_code);
 int cli_parse_size(const char *s, size_t *out);
 int cli_parse_uint(const char *s, unsigned long *out);
+/* -f text|json of the commands that have those two: 0 or EXIT_USAGE
+ * (said) */
+int cli_text_or_json(const char *arg, int *json);
 double cli_now(void);
 /* colour wanted for a stream: WHEN is auto, always or never; -1 if bad */
 int cli_color(const char *when, FILE *stream);

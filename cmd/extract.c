@@ -574,16 +574,8 @@ int cmd_extract(int argc, char **argv, struct cli *cli)
 		case 'a': all = 1; break;
 		case 'l': listing = 1; break;
 		case 'f':
-			if (!strcmp(optarg, "json")) {
-				json = 1;
-			} else if (!strcmp(optarg, "text")) {
-				json = 0;
-			} else {
-				cli_error("unknown format '%s': use text or "
-					  "json",
-					  optarg);
+			if (cli_text_or_json(optarg, &json))
 				return EXIT_USAGE;
-			}
 			break;
 		case 'h': return cli_usage(extract_usage, EXIT_VALID);
 		default: return cli_usage(extract_usage, EXIT_USAGE);

@@ -113,14 +113,8 @@ int cmd_rules(int argc, char **argv, struct cli *cli)
 	while ((c = getopt_long(argc, argv, "f:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'f':
-			if (!strcmp(optarg, "json")) {
-				l.json = 1;
-			} else if (strcmp(optarg, "text")) {
-				cli_error(
-					"unknown format '%s': use text or json",
-					optarg);
+			if (cli_text_or_json(optarg, &l.json))
 				return EXIT_USAGE;
-			}
 			break;
 		case OPT_SET:
 			if (strcmp(optarg, "en16931-ubl") &&

@@ -57,6 +57,16 @@ int cli_parse_uint(const char *s, unsigned long *out)
 	return 0;
 }
 
+int cli_text_or_json(const char *arg, int *json)
+{
+	if (!strcmp(arg, "json") || !strcmp(arg, "text")) {
+		*json = !strcmp(arg, "json");
+		return 0;
+	}
+	cli_error("unknown format '%s': use text or json", arg);
+	return EXIT_USAGE;
+}
+
 int cli_parse_size(const char *s, size_t *out)
 {
 	char *end;

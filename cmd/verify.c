@@ -234,16 +234,8 @@ int cmd_verify(int argc, char **argv, struct cli *cli)
 	while ((c = getopt_long(argc, argv, "f:o:qvh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'f':
-			if (!strcmp(optarg, "json")) {
-				json = 1;
-			} else if (!strcmp(optarg, "text")) {
-				json = 0;
-			} else {
-				cli_error("unknown format '%s': use text or "
-					  "json",
-					  optarg);
+			if (cli_text_or_json(optarg, &json))
 				return EXIT_USAGE;
-			}
 			break;
 		case 'o': out_path = optarg; break;
 		case OPT_SIG: sig_path = optarg; break;

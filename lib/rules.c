@@ -165,6 +165,18 @@ static void fn_sum(xmlXPathParserContextPtr ctxt, int nargs)
 	return_decimal(ctxt, ok, &total);
 }
 
+/* Pop the two decimal arguments of an operation: 0, or -1 when either is
+ * not a number. */
+static int pop_two(xmlXPathParserContextPtr ctxt, struct fx_decimal *a,
+		   struct fx_decimal *b)
+{
+	int ok = pop_decimal(ctxt, b);
+
+	if (pop_decimal(ctxt, a) < 0)
+		ok = -1;
+	return ok;
+}
+
 typedef int (*decimal_op)(struct fx_decimal *, const struct fx_decimal *,
 			  const struct fx_decimal *);
 
@@ -177,9 +189,7 @@ static void binary(xmlXPathParserContextPtr ctxt, int nargs, decimal_op op)
 		xmlXPathSetArityError(ctxt);
 		return;
 	}
-	ok = pop_decimal(ctxt, &b);
-	if (pop_decimal(ctxt, &a) < 0)
-		ok = -1;
+	ok = pop_two(ctxt, &a, &b);
 	if (ok == 0)
 		ok = op(&r, &a, &b);
 	return_decimal(ctxt, ok, &r);
@@ -224,33 +234,28 @@ static void fn_round(xmlXPathParserContextPtr ctxt, int nargs)
 static void fn_cmp(xmlXPathParserContextPtr ctxt, int nargs)
 {
 	struct fx_decimal a, b;
-	int ok;
 
 	if (nargs != 2) {
 		xmlXPathSetArityError(ctxt);
 		return;
 	}
-	ok = pop_decimal(ctxt, &b);
-	if (pop_decimal(ctxt, &a) < 0)
-		ok = -1;
-	xmlXPathReturnNumber(ctxt, ok < 0 ? xmlXPathNAN
-					  : (double) fx_decimal_cmp(&a, &b));
+	if (pop_two(ctxt, &a, &b) < 0)
+		xmlXPathReturnNumber(ctxt, xmlXPathNAN);
+	else
+		xmlXPathReturnNumber(ctxt, (double) fx_decimal_cmp(&a, &b));
 }
 
 /* fx:eq(a, b): both numbers and equal. */
 static void fn_eq(xmlXPathParserContextPtr ctxt, int nargs)
 {
 	struct fx_decimal a, b;
-	int ok;
 
 	if (nargs != 2) {
 		xmlXPathSetArityError(ctxt);
 		return;
 	}
-	ok = pop_decimal(ctxt, &b);
-	if (pop_decimal(ctxt, &a) < 0)
-		ok = -1;
-	xmlXPathReturnBoolean(ctxt, ok == 0 && fx_decimal_cmp(&a, &b) == 0);
+	xmlXPathReturnBoolean(ctxt, pop_two(ctxt, &a, &b) == 0 &&
+					    fx_decimal_cmp(&a, &b) == 0);
 }
 
 /* fx:decimal(s): s is a decimal number. */
