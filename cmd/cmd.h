@@ -54,6 +54,8 @@ int cmd_verify(int argc, char **argv, struct cli *cli);
 extern const char sign_usage[];
 extern const char verify_usage[];
 extern const char extract_usage[];
+int cmd_pack(int argc, char **argv, struct cli *cli);
+extern const char pack_usage[];
 
 /* util.c */
 void cli_error(const char *fmt, ...) CLI_PRINTF(1, 2);

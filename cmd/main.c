@@ -27,6 +27,8 @@ const struct cli_command cli_commands[] = {
 	{ "extract", cmd_extract,
 	  "take the invoice or the attachments out of a Factur-X PDF",
 	  extract_usage },
+	{ "pack", cmd_pack, "embed an invoice into a PDF, or zip invoices",
+	  pack_usage },
 	{ "sign", cmd_sign, "sign an invoice (XAdES-BES)", sign_usage },
 	{ "verify", cmd_verify, "check the signatures of an invoice",
 	  verify_usage },

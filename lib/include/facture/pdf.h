@@ -154,6 +154,62 @@ typedef struct fx_pdf_xmp {
  */
 FX_EXTERN int fx_pdf_xmp_read(const fx_pdf_xmp **out, fx_ctx *ctx, fx_pdf *pdf);
 
+/* ---- writing: Factur-X packing as an incremental update ---------- */
+
+/* One file to embed.  NAME is the file name (/F, /UF and the name-tree
+ * key); MIME the stream's /Subtype ("text/xml"; NULL gives
+ * "application/octet-stream"); RELATIONSHIP the /AFRelationship name
+ * (NULL gives "Unspecified"); DESCRIPTION the /Desc (NULL: none). */
+typedef struct fx_pdf_embed {
+	const char *name;
+	const void *data;
+	size_t len;
+	const char *mime;
+	const char *relationship;
+	const char *description;
+} fx_pdf_embed;
+
+typedef struct fx_pdf_pack_opts {
+	/* the PDF's name in messages (NULL gives "<memory>") */
+	const char *name;
+	/* the XMP Factur-X extension schema: namespace URI, and the values
+	 * of fx:ConformanceLevel ("EN 16931"), fx:DocumentType (NULL gives
+	 * "INVOICE") and fx:Version (NULL gives "1.0").  fx:DocumentFileName
+	 * is the name of the first file.  A NULL namespace gives
+	 * "urn:factur-x:pdfa:CrossIndustryDocument:invoice:1p0#". */
+	const char *fx_namespace;
+	const char *conformance_level;
+	const char *document_type;
+	const char *fx_version;
+	/* replace an embedded invoice or a file of the same name (otherwise
+	 * FX_EINVALID) */
+	int replace;
+	/* the date written in /ModDate and /CreationDate, in seconds since
+	 * 1970 (UTC); 0 means now */
+	long long time;
+} fx_pdf_pack_opts;
+
+/*
+ * Embed the N FILES (FILES[0] is the invoice) into the PDF of PDF_LEN
+ * bytes at PDF_DATA, as an incremental update: *out (freed by the caller
+ * with free) is PDF_DATA unchanged followed by new objects — the embedded
+ * file streams with /Params (/Size, /ModDate, /CheckSum), their file
+ * specifications, the /EmbeddedFiles name tree (existing entries kept,
+ * all sorted), the catalog's /AF array, a new XMP metadata stream
+ * (PDF/A-3B identification, the Factur-X schema and its PDF/A extension
+ * schema description) and, when the PDF has no PDF/A output intent, an
+ * sRGB one with an ICC profile — a new cross-reference section and
+ * trailer whose /Prev is the previous one.
+ * Errors: FX_EPARSE (not a PDF, or damaged so that its cross-reference
+ * data had to be rebuilt), FX_EUNSUPPORTED (encrypted), FX_EINVALID (N
+ * is 0, a file has no name, or the PDF already has an invoice or a file
+ * of the same name and OPTS->replace is 0), FX_ETOOBIG, FX_ENOMEM.
+ */
+FX_EXTERN int fx_pdf_pack(unsigned char **out, size_t *out_len, fx_ctx *ctx,
+			  const void *pdf_data, size_t pdf_len,
+			  const fx_pdf_embed *files, size_t n,
+			  const fx_pdf_pack_opts *opts);
+
 FX_END_DECLS
 
 #endif
