@@ -277,8 +277,10 @@ int cmd_pack(int argc, char **argv, struct cli *cli)
 	int c, replace = 0, force = 0, status = EXIT_VALID, err;
 
 	(void) cli;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "+o:F:r:a:z:h", longopts, NULL)) !=
+	/* glibc: 0 restarts getopt; getopt names argv[0] in its messages */
+	argv[0] = (char *) "facture pack";
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "o:F:r:a:z:h", longopts, NULL)) !=
 	       -1) {
 		switch (c) {
 		case 'o': out_path = optarg; break;
