@@ -30,10 +30,7 @@
 
 enum rule_set { RULES_UBL, RULES_CII, NSETS };
 
-static const char *const set_paths[NSETS] = {
-	"rules/en16931-ubl.xsl",
-	"rules/en16931-cii.xsl",
-};
+static const char *const set_names[NSETS] = { "en16931-ubl", "en16931-cii" };
 
 static pthread_mutex_t rules_lock = PTHREAD_MUTEX_INITIALIZER;
 static xsltStylesheetPtr sheets[NSETS];
@@ -699,24 +696,28 @@ void fx_rules__cleanup(void)
 
 static int compile_sheet(xsltStylesheetPtr *out, fx_ctx *ctx, enum rule_set id)
 {
-	struct fx_buf uri = FX_BUF_INIT;
-	xmlDocPtr doc;
+	struct fx_buf path = FX_BUF_INIT, uri = FX_BUF_INIT;
+	xmlDocPtr doc = NULL;
 	int err = 0;
 
 	*out = NULL;
-	if (fx_resource__uri(&uri, set_paths[id]) < 0)
-		return fx_ctx__error(ctx, FX_ENOMEM, "out of memory");
-	doc = xmlReadFile(uri.ptr, NULL, XML_PARSE_NONET);
-	if (!doc)
+	/* the compiled set is embedded as rules/NAME.xsl */
+	if (fx_buf_printf(&path, "rules/%s.xsl", set_names[id]) < 0 ||
+	    fx_resource__uri(&uri, path.ptr) < 0) {
+		err = fx_ctx__error(ctx, FX_ENOMEM, "out of memory");
+		goto out;
+	}
+	if (!(doc = xmlReadFile(uri.ptr, NULL, XML_PARSE_NONET)))
 		err = fx_ctx__error(ctx, FX_EINTERNAL,
-				    "cannot read the rule set '%s'",
-				    set_paths[id]);
+				    "cannot read the rule set '%s'", path.ptr);
 	else if (!(*out = xsltParseStylesheetDoc(doc)))
 		err = fx_ctx__error(ctx, FX_EINTERNAL,
 				    "cannot compile the rule set '%s'",
-				    set_paths[id]);
+				    path.ptr);
 	if (doc && !*out)
 		xmlFreeDoc(doc);
+out:
+	fx_buf_release(&path);
 	fx_buf_release(&uri);
 	return err;
 }
@@ -824,8 +825,6 @@ out:
 }
 
 /* ---- the index of checks --------------------------------------------- */
-
-static const char *const set_names[NSETS] = { "en16931-ubl", "en16931-cii" };
 
 /* One line of an index: id, flag, terms, pattern, message, tab-separated. */
 static int index_line(fx_rule *rule, char *line)

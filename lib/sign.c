@@ -830,34 +830,31 @@ static char *name_string(const X509_NAME *name)
 	return s;
 }
 
-static char *serial_hex(const X509 *cert)
+/* The certificate's serial number, written by CONV (BN_bn2hex or
+ * BN_bn2dec); the caller frees it. */
+static char *serial_text(const X509 *cert, char *(*conv)(const BIGNUM *) )
 {
 	BIGNUM *bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(cert), NULL);
-	char *hex, *s = NULL;
+	char *text, *s = NULL;
 
 	if (!bn)
 		return NULL;
-	if ((hex = BN_bn2hex(bn))) {
-		s = fx_strdup(hex);
-		OPENSSL_free(hex);
+	if ((text = conv(bn))) {
+		s = fx_strdup(text);
+		OPENSSL_free(text);
 	}
 	BN_free(bn);
 	return s;
 }
 
+static char *serial_hex(const X509 *cert)
+{
+	return serial_text(cert, BN_bn2hex);
+}
+
 static char *serial_decimal(const X509 *cert)
 {
-	BIGNUM *bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(cert), NULL);
-	char *dec, *s = NULL;
-
-	if (!bn)
-		return NULL;
-	if ((dec = BN_bn2dec(bn))) {
-		s = fx_strdup(dec);
-		OPENSSL_free(dec);
-	}
-	BN_free(bn);
-	return s;
+	return serial_text(cert, BN_bn2dec);
 }
 
 /* DER tag and length before LEN bytes of content. */
