@@ -391,6 +391,12 @@ static int json_add(fx_renderer *r, const fx_report *report)
 				 layer_state_key(fx_report_layer(
 					 report, FX_LAYER_PDF)))) < 0)
 		return err;
+	/* and the Chorus Pro layer when submit ran it */
+	if (fx_report_layer(report, FX_LAYER_CHORUS) != FX_LAYER_NOT_RUN &&
+	    (err = fx_buf_printf(b, ", \"chorus\": \"%s\"",
+				 layer_state_key(fx_report_layer(
+					 report, FX_LAYER_CHORUS)))) < 0)
+		return err;
 	if ((err = fx_buf_puts(b, "},\n      \"findings\": [")) < 0)
 		return err;
 	for (i = 0; i < fx_report_count(report); i++) {

@@ -226,8 +226,8 @@ const char *fx_severity_name(fx_severity severity)
 
 const char *fx_layer_name(fx_layer layer)
 {
-	static const char *const names[] = { "input", "xml", "schema", "rules",
-					     "pdf" };
+	static const char *const names[] = { "input", "xml", "schema",
+					     "rules", "pdf", "chorus" };
 
 	return (unsigned) layer < FX_LAYER_COUNT ? names[layer] : "?";
 }

@@ -16,5 +16,6 @@
 #include "pdf.h"
 #include "zip.h"
 #include "rules.h"
+#include "chorus.h"
 
 #endif

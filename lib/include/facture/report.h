@@ -25,6 +25,7 @@ typedef enum fx_layer {
 	FX_LAYER_SCHEMA,    /* XSD */
 	FX_LAYER_RULES,	    /* business rules */
 	FX_LAYER_PDF,	    /* Factur-X container */
+	FX_LAYER_CHORUS,    /* Chorus Pro requirements (submit) */
 	FX_LAYER_COUNT
 } fx_layer;
 
