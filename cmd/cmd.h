@@ -56,6 +56,105 @@ extern const char verify_usage[];
 extern const char extract_usage[];
 int cmd_pack(int argc, char **argv, struct cli *cli);
 extern const char pack_usage[];
+int cmd_submit(int argc, char **argv, struct cli *cli);
+int cmd_status(int argc, char **argv, struct cli *cli);
+int cmd_buyer(int argc, char **argv, struct cli *cli);
+extern const char submit_usage[];
+extern const char status_usage[];
+extern const char buyer_usage[];
+
+/*
+ * chorus.c: what submit, status and buyer share.  The options common to
+ * the three, the profile (file, then environment), the state directory
+ * with the journal and the cache of buyers, the API client made on first
+ * use.
+ */
+enum {
+	CHORUS_OPT_CONFIG = 512,
+	CHORUS_OPT_CACERT,
+	CHORUS_OPT_TIMEOUT,
+	CHORUS_OPT_FIRST_FREE /* the commands' own options from here */
+};
+
+#define CHORUS_SHORTOPTS "p:f:qh"
+/* clang-format off */
+#define CHORUS_LONGOPTS                                             \
+	{ "profile", required_argument, NULL, 'p' },                \
+	{ "config", required_argument, NULL, CHORUS_OPT_CONFIG },   \
+	{ "cacert", required_argument, NULL, CHORUS_OPT_CACERT },   \
+	{ "timeout", required_argument, NULL, CHORUS_OPT_TIMEOUT }, \
+	{ "format", required_argument, NULL, 'f' },                 \
+	{ "quiet", no_argument, NULL, 'q' },                        \
+	{ "help", no_argument, NULL, 'h' }
+/* clang-format on */
+
+struct chorus_cli {
+	const char *cmd; /* "submit": messages start "facture submit: " */
+	/* the command line */
+	const char *profile_arg, *config_arg, *cacert_arg;
+	double timeout; /* seconds, 0 when not given */
+	int json, quiet;
+	/* resolved by chorus_setup */
+	const char *profile;	 /* its name */
+	char *config;		 /* the profile file */
+	fx_chorus_profile *file; /* what it says; NULL when no file */
+	fx_chorus_env env;
+	fx_chorus_opts opts; /* strings point into file or environ */
+	char *journal_path;
+	char *cache_path;
+	fx_ctx *ctx;
+	fx_chorus *client;   /* chorus_client */
+	fx_journal *journal; /* chorus_journal */
+	void *cache;	     /* the buyers' cache, parsed */
+	int cache_loaded;
+};
+
+/* "facture CMD: message" on stderr */
+void chorus_error(const struct chorus_cli *cc, const char *fmt, ...)
+	CLI_PRINTF(2, 3);
+/* Handle option C if it is one of the common ones: EXIT_VALID when it
+ * was, EXIT_USAGE when its value is bad (said), -1 when not ours. */
+int chorus_option(struct chorus_cli *cc, int c, const char *arg);
+/* Parse a duration in seconds ("2", "0.5"); -1 when it is not one. */
+int chorus_parse_seconds(const char *s, double *out);
+/* Resolve the profile and the paths; an exit code (EXIT_VALID when
+ * done, the reason said). */
+int chorus_setup(struct chorus_cli *cc);
+/* The API client, made on first use (credentials checked then). */
+int chorus_client(struct chorus_cli *cc);
+/* Open and lock the journal (cc->journal). */
+int chorus_journal(struct chorus_cli *cc);
+void chorus_release(struct chorus_cli *cc);
+/* The exit code for an FX_E* code of the library. */
+int chorus_exit_for(int err);
+/* The message of the last failed call. */
+const char *chorus_errmsg(const struct chorus_cli *cc);
+
+/*
+ * A buyer by SIRET: from the cache when fresh (unless REFRESH), else from
+ * the directory (unless OFFLINE), then cached.  *FOUND is 1 when *OUT is
+ * filled (fx_chorus_structure_clear it), 0 when the directory does not
+ * know the SIRET, -1 when offline and not cached.  Returns an exit code.
+ */
+int chorus_buyer(struct chorus_cli *cc, const char *siret, int refresh,
+		 int offline, fx_chorus_structure *out, int *found);
+
+/* A copy of journal entry OLD with FLOW, DATE, STATE, DETAIL replaced
+ * when not NULL ("" for DETAIL clears it), saved.  An FX_E* code. */
+int chorus_journal_update(struct chorus_cli *cc, const fx_journal_entry *old,
+			  const char *flow, const char *date, const char *state,
+			  const char *detail);
+/* YYYY-MM-DD of T (UTC) plus DAYS days. */
+void chorus_date(char out[11], long long t, int days);
+/*
+ * Whether the deposit of journal entry E reached the server after all:
+ * search the invoices numbered NUMBER deposited since the entry's date.
+ * 1 found (*flow and *date malloc'd), 0 not found, or an FX_E* code.
+ */
+int chorus_find_earlier(struct chorus_cli *cc, const fx_journal_entry *e,
+			const char *number, char **flow, char **date);
+/* Whether a journal state stands for a deposit whose outcome is unknown. */
+int chorus_state_unsure(const char *state);
 
 /* util.c */
 void cli_error(const char *fmt, ...) CLI_PRINTF(1, 2);

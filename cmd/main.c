@@ -32,6 +32,11 @@ const struct cli_command cli_commands[] = {
 	{ "sign", cmd_sign, "sign an invoice (XAdES-BES)", sign_usage },
 	{ "verify", cmd_verify, "check the signatures of an invoice",
 	  verify_usage },
+	{ "submit", cmd_submit, "deposit invoices to Chorus Pro",
+	  submit_usage },
+	{ "status", cmd_status, "follow deposits on Chorus Pro", status_usage },
+	{ "buyer", cmd_buyer,
+	  "look a public buyer up in the Chorus Pro directory", buyer_usage },
 	{ "help", cmd_help, "show help for facture or one of its commands",
 	  "usage: facture help [<command>]\n" },
 	{ NULL, NULL, NULL, NULL }

@@ -81,10 +81,17 @@ def main():
         os.mkdir(bindir)
         os.mkdir(work)
         os.symlink(facture, os.path.join(bindir, 'facture'))
+        # the Chorus Pro commands keep a journal and a profile under
+        # the XDG directories: the examples get their own, not the user's
         env = dict(os.environ, PATH=bindir + os.pathsep +
-                   os.environ.get('PATH', '/usr/bin:/bin'), LC_ALL='C')
+                   os.environ.get('PATH', '/usr/bin:/bin'), LC_ALL='C',
+                   HOME=work, XDG_STATE_HOME=os.path.join(work, 'state'),
+                   XDG_CONFIG_HOME=os.path.join(work, 'config'))
         for key in ('NO_COLOR', 'FACTURE_DATA_DIR'):
             env.pop(key, None)
+        for key in list(env):
+            if key.startswith('FACTURE_CHORUS_'):
+                env.pop(key)
 
         total = failed = 0
         for page in pages:
