@@ -137,6 +137,7 @@ DEFAULT_CONFIG = {
     "no_result_style": "20000",
     "unsubscribed": [],
     "page_size_default": 10,
+    "page_size_max": 0,
     "check_buyer": False,
 }
 
@@ -359,7 +360,11 @@ STREAM_RE = re.compile(rb"stream\r?\n(.*?)endstream", re.S)
 
 
 def pdf_find_cii(data):
-    """Inflate every PDF stream; return the bytes of the CII XML or None."""
+    """Inflate every PDF stream; return the bytes of the CII XML or None.
+
+    The last one wins: an incremental update that replaces the invoice
+    appends the new one after the old, which stays in the file."""
+    found = None
     for m in STREAM_RE.finditer(data):
         raw = m.group(1)
         candidates = []
@@ -377,8 +382,9 @@ def pdf_find_cii(data):
             except ValueError:
                 continue
             if kind == "cii":
-                return c
-    return None
+                found = c
+                break
+    return found
 
 
 KIND_NAMES = {"ubl": "a UBL invoice", "cii": "a CII invoice",
@@ -1054,6 +1060,15 @@ class Api:
             "modeDepot": "DEPOT_API",
         }
 
+    def page_size(self, asked):
+        """The page size of a search: what the client asked, else the
+        default; never more than page_size_max when that is set (real
+        Chorus Pro is said to cap pages, OCA-#650)."""
+        size = asked or self.cfg["page_size_default"]
+        if self.cfg["page_size_max"]:
+            size = min(size, self.cfg["page_size_max"])
+        return size
+
     def rechercher_fournisseur(self, body):
         flow = want_str(body, "numeroFluxDepot", required=False)
         number = want_str(body, "numeroFacture", required=False)
@@ -1073,8 +1088,7 @@ class Api:
                                 "format AAAA-MM-JJ attendue" % (key, v))
         pag = want_obj(body, "rechercheFactureParFournisseur")
         page = want_int(pag, "pageResultatDemandee", False, 1) or 1
-        size = (want_int(pag, "nbResultatsParPage", False, 1) or
-                self.cfg["page_size_default"])
+        size = self.page_size(want_int(pag, "nbResultatsParPage", False, 1))
         with self.st.lock:
             found = []
             for ident in sorted(self.st.invoices):
@@ -1183,8 +1197,7 @@ class Api:
         statut = want_str(crit, "statutStructure", required=False)
         pag = want_obj(body, "parametres")
         page = want_int(pag, "pageResultatDemandee", False, 1) or 1
-        size = (want_int(pag, "nbResultatsParPage", False, 1) or
-                self.cfg["page_size_default"])
+        size = self.page_size(want_int(pag, "nbResultatsParPage", False, 1))
         everything = [dict(s, prive=False) for s in STRUCTURES] + [{
             "idStructureCPP": SUPPLIER["idStructureCPP"],
             "siret": SUPPLIER["siret"],
@@ -1264,8 +1277,7 @@ class Api:
         s = self.find_structure(body, "idStructure")
         pag = want_obj(body, "parametresRechercherServicesStructure")
         page = want_int(pag, "pageResultatDemandee", False, 1) or 1
-        size = (want_int(pag, "nbResultatsParPage", False, 1) or
-                self.cfg["page_size_default"])
+        size = self.page_size(want_int(pag, "nbResultatsParPage", False, 1))
         found = [{
             "idService": sv["idService"], "codeService": sv["codeService"],
             "libelleService": sv["libelleService"],
