@@ -24,12 +24,7 @@ const char buyer_usage[] =
 	"\n"
 	"      --refresh         look it up again even when the cache knows it\n"
 	"      --offline         the cache only, ask Chorus Pro nothing\n"
-	"  -p, --profile=NAME    profile of the profile file (default: default)\n"
-	"      --config=FILE     profile file (default:\n"
-	"                        $XDG_CONFIG_HOME/facture/chorus.conf)\n"
-	"      --cacert=FILE     certificate authorities to trust (PEM)\n"
-	"      --timeout=SECONDS per request (default 30)\n"
-	"  -f, --format=FORMAT   text (default) or json\n"
+	CHORUS_USAGE_OPTIONS
 	"  -q, --quiet           no progress\n"
 	"  -h, --help            show this help\n"
 	"\n"
@@ -188,10 +183,8 @@ int cmd_buyer(int argc, char **argv, struct cli *cli)
 		}
 		fx_chorus_structure_clear(&st);
 	}
-	if (root && (text = cJSON_Print(root))) {
-		puts(text);
-		cJSON_free(text);
-	}
+	if (root)
+		cli_print_json(stdout, root);
 out:
 	cJSON_Delete(root);
 	chorus_release(&cc);

@@ -77,6 +77,16 @@ enum {
 };
 
 #define CHORUS_SHORTOPTS "p:f:qh"
+/* their lines in the usage texts */
+/* clang-format off */
+#define CHORUS_USAGE_OPTIONS \
+	"  -p, --profile=NAME    profile of the profile file (default: default)\n" \
+	"      --config=FILE     profile file (default:\n" \
+	"                        $XDG_CONFIG_HOME/facture/chorus.conf)\n" \
+	"      --cacert=FILE     certificate authorities to trust (PEM)\n" \
+	"      --timeout=SECONDS per request (default 30)\n" \
+	"  -f, --format=FORMAT   text (default) or json\n"
+/* clang-format on */
 /* clang-format off */
 #define CHORUS_LONGOPTS                                             \
 	{ "profile", required_argument, NULL, 'p' },                \
@@ -164,6 +174,10 @@ int cli_parse_uint(const char *s, unsigned long *out);
 /* -f text|json of the commands that have those two: 0 or EXIT_USAGE
  * (said) */
 int cli_text_or_json(const char *arg, int *json);
+/* Print ROOT as the other JSON outputs look: two-space indentation, a
+ * value on one line when it fits in 80 columns.  -1 on a write error. */
+struct cJSON;
+int cli_print_json(FILE *fp, const struct cJSON *root);
 double cli_now(void);
 /* colour wanted for a stream: WHEN is auto, always or never; -1 if bad */
 int cli_color(const char *when, FILE *stream);

@@ -35,12 +35,7 @@ const char status_usage[] =
 	"\n"
 	"      --all             every deposit of the journal\n"
 	"      --offline         show the journal only, ask Chorus Pro nothing\n"
-	"  -p, --profile=NAME    profile of the profile file (default: default)\n"
-	"      --config=FILE     profile file (default:\n"
-	"                        $XDG_CONFIG_HOME/facture/chorus.conf)\n"
-	"      --cacert=FILE     certificate authorities to trust (PEM)\n"
-	"      --timeout=SECONDS per request (default 30)\n"
-	"  -f, --format=FORMAT   text (default) or json\n"
+	CHORUS_USAGE_OPTIONS
 	"  -q, --quiet           no progress\n"
 	"  -h, --help            show this help\n"
 	"\n"
@@ -430,7 +425,6 @@ int cmd_status(int argc, char **argv, struct cli *cli)
 	long *list = NULL, idx;
 	size_t nlist = 0, i, count;
 	int c, status = EXIT_VALID, s, nops;
-	char *text;
 
 	(void) cli;
 	memset(&st, 0, sizeof(st));
@@ -517,10 +511,7 @@ int cmd_status(int argc, char **argv, struct cli *cli)
 		cJSON_AddStringToObject(root, "profile", st.cc.profile);
 		cJSON_AddItemToObject(root, "flows", st.flows);
 		st.flows = NULL;
-		if ((text = cJSON_Print(root))) {
-			puts(text);
-			cJSON_free(text);
-		}
+		cli_print_json(stdout, root);
 		cJSON_Delete(root);
 	} else if (!nlist && !st.cc.quiet && !nops) {
 		fprintf(stderr,

@@ -48,12 +48,7 @@ const char submit_usage[] =
 	"      --poll=SECONDS    first pause between polls (default 2, doubled\n"
 	"                        up to 60)\n"
 	"      --max-size=SIZE   largest file accepted (default 120M)\n"
-	"  -p, --profile=NAME    profile of the profile file (default: default)\n"
-	"      --config=FILE     profile file (default:\n"
-	"                        $XDG_CONFIG_HOME/facture/chorus.conf)\n"
-	"      --cacert=FILE     certificate authorities to trust (PEM)\n"
-	"      --timeout=SECONDS per request (default 30)\n"
-	"  -f, --format=FORMAT   text (default) or json\n"
+	CHORUS_USAGE_OPTIONS
 	"  -q, --quiet           no progress and no summary\n"
 	"  -h, --help            show this help\n"
 	"\n"
@@ -483,6 +478,16 @@ static int check_units(struct submit *s, struct result *r, struct units *u,
 		    fx_siret_valid(un->facts.buyer_id)) {
 			status = chorus_buyer(&s->cc, un->facts.buyer_id, 0, 0,
 					      &st, &found);
+			if (status && !s->cc.client) {
+				/* chorus_client said why, on stderr */
+				set_message(r,
+					    "cannot look the buyer %s up in "
+					    "the Chorus Pro directory without "
+					    "credentials (--offline skips the "
+					    "lookup)",
+					    un->facts.buyer_id);
+				return status;
+			}
 			if (status) {
 				set_message(r,
 					    "cannot look the buyer %s up in "
@@ -1005,7 +1010,6 @@ static void add_str(cJSON *o, const char *key, const char *v)
 static int print_json(struct submit *s, struct result *res, int n)
 {
 	cJSON *root = cJSON_CreateObject(), *files, *o;
-	char *text;
 	int i, ok;
 
 	if (!root)
@@ -1039,9 +1043,7 @@ static int print_json(struct submit *s, struct result *res, int n)
 		r->findings = r->errors = NULL;
 		cJSON_AddItemToArray(files, o);
 	}
-	text = cJSON_Print(root);
-	ok = text && puts(text) >= 0;
-	cJSON_free(text);
+	ok = cli_print_json(stdout, root) == 0;
 	cJSON_Delete(root);
 	return ok ? 0 : -1;
 }

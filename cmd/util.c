@@ -13,6 +13,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cjson/cJSON.h>
+
 #include "cmd.h"
 
 void cli_error(const char *fmt, ...)
@@ -240,4 +242,95 @@ void cli_output_abort(struct cli_output *out)
 	free(out->path);
 	free(out->tmp);
 	memset(out, 0, sizeof(*out));
+}
+
+/* ---- JSON in the house style ------------------------------------------- */
+
+/* A scalar, or an object key, as JSON text. */
+static void json_scalar(FILE *fp, const cJSON *item)
+{
+	char *text = cJSON_PrintUnformatted(item);
+
+	if (text) {
+		fputs(text, fp);
+		cJSON_free(text);
+	}
+}
+
+static void json_key(FILE *fp, const char *key)
+{
+	cJSON *k = cJSON_CreateStringReference(key ? key : "");
+
+	if (k) {
+		json_scalar(fp, k);
+		cJSON_Delete(k);
+	}
+	fputs(": ", fp);
+}
+
+/* ITEM on one line, with ": " and ", " as the other reports have them. */
+static void json_compact(FILE *fp, const cJSON *item)
+{
+	const cJSON *child;
+
+	if (!cJSON_IsArray(item) && !cJSON_IsObject(item)) {
+		json_scalar(fp, item);
+		return;
+	}
+	fputc(cJSON_IsArray(item) ? '[' : '{', fp);
+	for (child = item->child; child; child = child->next) {
+		if (cJSON_IsObject(item))
+			json_key(fp, child->string);
+		json_compact(fp, child);
+		if (child->next)
+			fputs(", ", fp);
+	}
+	fputc(cJSON_IsArray(item) ? ']' : '}', fp);
+}
+
+static size_t json_width(const cJSON *item)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *mem = open_memstream(&text, &len);
+
+	if (!mem)
+		return SIZE_MAX;
+	json_compact(mem, item);
+	fclose(mem);
+	free(text);
+	return len;
+}
+
+/* ITEM starting at column COL of a line indented by INDENT: on one line
+ * when it fits in 80 columns, else one member per line. */
+static void json_pretty(FILE *fp, const cJSON *item, int indent, size_t col)
+{
+	const cJSON *child;
+
+	if ((!cJSON_IsArray(item) && !cJSON_IsObject(item)) || !item->child ||
+	    col + json_width(item) <= 80) {
+		json_compact(fp, item);
+		return;
+	}
+	fputs(cJSON_IsArray(item) ? "[\n" : "{\n", fp);
+	for (child = item->child; child; child = child->next) {
+		size_t at = (size_t) indent + 2;
+
+		fprintf(fp, "%*s", indent + 2, "");
+		if (cJSON_IsObject(item)) {
+			json_key(fp, child->string);
+			at += strlen(child->string ? child->string : "") + 4;
+		}
+		json_pretty(fp, child, indent + 2, at);
+		fputs(child->next ? ",\n" : "\n", fp);
+	}
+	fprintf(fp, "%*s%c", indent, "", cJSON_IsArray(item) ? ']' : '}');
+}
+
+int cli_print_json(FILE *fp, const cJSON *root)
+{
+	json_pretty(fp, root, 0, 0);
+	fputc('\n', fp);
+	return ferror(fp) ? -1 : 0;
 }
