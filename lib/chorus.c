@@ -28,6 +28,7 @@
 #include <openssl/evp.h>
 
 #include "internal.h"
+#include "chorus_parse.h"
 #include "curl_dl.h"
 #include "banned.h"
 
@@ -95,8 +96,7 @@ struct answer {
 	struct fx_buf body;
 	char *www_auth; /* WWW-Authenticate, the last one seen */
 	int too_big;
-	int sent;    /* the request may have reached the server */
-	int refused; /* it did, and a codeRetour said no */
+	int sent; /* the request may have reached the server */
 };
 
 /* ---- Profiles ---------------------------------------------------------- */
@@ -229,14 +229,14 @@ static void url_host(char *out, size_t size, const char *url)
 }
 
 /* The beginning of a body, for a message about it. */
-static void body_excerpt(char *out, size_t size, const struct fx_buf *body)
+static void body_excerpt(char *out, size_t size, const char *data, size_t len)
 {
-	size_t i, n = body->len < 48 ? body->len : 48;
+	size_t i, n = len < 48 ? len : 48;
 
 	if (n >= size)
 		n = size - 1;
 	for (i = 0; i < n; i++) {
-		unsigned char c = (unsigned char) body->ptr[i];
+		unsigned char c = (unsigned char) data[i];
 
 		out[i] = c >= 0x20 && c < 0x7f ? (char) c : '.';
 	}
@@ -458,6 +458,20 @@ static int get_pages(long long *pages, fx_ctx *ctx, const cJSON *root,
 	return 0;
 }
 
+/*
+ * A whole number (an id) into a JSON object, written by us: cJSON prints
+ * numbers through a double and a round-trip test that forgives an error
+ * of one part in 2^52, so that near 2^53 it would write 9007199254740990
+ * for 9007199254740992.  Ids from an answer are at most 2^53.
+ */
+static cJSON *add_id(cJSON *obj, const char *name, long long id)
+{
+	char num[32];
+
+	snprintf(num, sizeof(num), "%lld", id);
+	return cJSON_AddRawToObject(obj, name, num);
+}
+
 /* ---- The client -------------------------------------------------------- */
 
 void fx_chorus_opts_init(fx_chorus_opts *opts)
@@ -662,7 +676,6 @@ static void answer_reset(struct answer *ans)
 	ans->www_auth = NULL;
 	ans->too_big = 0;
 	ans->sent = 0;
-	ans->refused = 0;
 }
 
 static void answer_release(struct answer *ans)
@@ -882,13 +895,14 @@ static void token_drop(fx_chorus *c)
 }
 
 /* An OAuth2 error body ({"error", "error_description"}) in words. */
-static void oauth_reason(char *out, size_t size, const struct answer *ans)
+void fx_chorus__parse_oauth_error(char *out, size_t size, const char *json,
+				  size_t len, long status)
 {
-	cJSON *root = cJSON_ParseWithLength(ans->body.ptr, ans->body.len);
+	cJSON *root = len ? cJSON_ParseWithLength(json, len) : NULL;
 	const cJSON *e, *d;
 	char *es = NULL, *ds = NULL;
 
-	snprintf(out, size, "HTTP %ld", ans->status);
+	snprintf(out, size, "HTTP %ld", status);
 	if (!cJSON_IsObject(root))
 		goto out;
 	e = cJSON_GetObjectItemCaseSensitive(root, "error");
@@ -907,23 +921,24 @@ out:
 	cJSON_Delete(root);
 }
 
-/* Read a token answer (HTTP 200).  The token goes into C. */
-static int token_read(fx_chorus *c, const struct answer *ans,
-		      long long asked_ms)
+/* A token answer (HTTP 200): the token (wiped and freed by the caller)
+ * and its lifetime. */
+int fx_chorus__parse_token(fx_ctx *ctx, const char *json, size_t len,
+			   char **token, long long *life_ms)
 {
-	cJSON *root = cJSON_ParseWithLength(ans->body.ptr, ans->body.len);
+	cJSON *root = len ? cJSON_ParseWithLength(json, len) : NULL;
 	const cJSON *tok, *type, *exp;
 	const char *p;
 	char excerpt[64];
-	long long life_ms = 3600 * 1000LL, margin;
 	int err = 0;
 
+	*token = NULL;
+	*life_ms = 3600 * 1000LL;
 	if (!cJSON_IsObject(root)) {
-		body_excerpt(excerpt, sizeof(excerpt), &ans->body);
-		err = fx_ctx__error(c->ctx, FX_ENET,
+		body_excerpt(excerpt, sizeof(excerpt), json, len);
+		err = fx_ctx__error(ctx, FX_ENET,
 				    "malformed answer from PISTE to the token "
-				    "request (HTTP %ld, %s%s%s)",
-				    ans->status,
+				    "request (%s%s%s)",
 				    *excerpt ? "begins with \"" : "",
 				    *excerpt ? excerpt : "empty body",
 				    *excerpt ? "\"" : "");
@@ -931,7 +946,7 @@ static int token_read(fx_chorus *c, const struct answer *ans,
 	}
 	tok = cJSON_GetObjectItemCaseSensitive(root, "access_token");
 	if (!cJSON_IsString(tok) || !tok->valuestring || !*tok->valuestring) {
-		err = fx_ctx__error(c->ctx, FX_ENET,
+		err = fx_ctx__error(ctx, FX_ENET,
 				    "malformed answer from PISTE to the token "
 				    "request: no 'access_token'");
 		goto out;
@@ -939,7 +954,7 @@ static int token_read(fx_chorus *c, const struct answer *ans,
 	/* it goes into a header: visible ASCII only */
 	for (p = tok->valuestring; *p; p++)
 		if (*p <= 0x20 || *p >= 0x7f || p - tok->valuestring > 8192) {
-			err = fx_ctx__error(c->ctx, FX_ENET,
+			err = fx_ctx__error(ctx, FX_ENET,
 					    "malformed answer from PISTE to "
 					    "the token request: the "
 					    "access_token is not a token");
@@ -949,7 +964,7 @@ static int token_read(fx_chorus *c, const struct answer *ans,
 	if (type && !cJSON_IsNull(type) &&
 	    (!cJSON_IsString(type) || !type->valuestring ||
 	     strcasecmp(type->valuestring, "Bearer"))) {
-		err = fx_ctx__error(c->ctx, FX_ENET,
+		err = fx_ctx__error(ctx, FX_ENET,
 				    "PISTE gave a token that is not of type "
 				    "Bearer");
 		goto out;
@@ -962,7 +977,7 @@ static int token_read(fx_chorus *c, const struct answer *ans,
 				   : -1;
 
 		if (!isfinite(d) || d <= 0) {
-			err = fx_ctx__error(c->ctx, FX_ENET,
+			err = fx_ctx__error(ctx, FX_ENET,
 					    "malformed answer from PISTE to "
 					    "the token request: 'expires_in' "
 					    "is not a positive number");
@@ -970,16 +985,10 @@ static int token_read(fx_chorus *c, const struct answer *ans,
 		}
 		if (d > 366.0 * 86400)
 			d = 366.0 * 86400;
-		life_ms = (long long) (d * 1000);
+		*life_ms = (long long) (d * 1000);
 	}
-	token_drop(c);
-	if (!(c->token = fx_strdup(tok->valuestring))) {
-		err = fx_ctx__error(c->ctx, FX_ENOMEM, "out of memory");
-		goto out;
-	}
-	/* renew when less than a minute, or a fifth of its life, is left */
-	margin = life_ms / 5 < 60000 ? life_ms / 5 : 60000;
-	c->token_deadline_ms = asked_ms + life_ms - margin;
+	if (!(*token = fx_strdup(tok->valuestring)))
+		err = fx_ctx__error(ctx, FX_ENOMEM, "out of memory");
 out:
 	if (root) {
 		/* the token is in the tree too: wipe it */
@@ -990,6 +999,25 @@ out:
 	}
 	cJSON_Delete(root);
 	return err;
+}
+
+/* Keep the token of a token answer in C. */
+static int token_read(fx_chorus *c, const struct answer *ans,
+		      long long asked_ms)
+{
+	char *token = NULL;
+	long long life_ms, margin;
+	int err;
+
+	if ((err = fx_chorus__parse_token(c->ctx, ans->body.ptr, ans->body.len,
+					  &token, &life_ms)) < 0)
+		return err;
+	token_drop(c);
+	c->token = token;
+	/* renew when less than a minute, or a fifth of its life, is left */
+	margin = life_ms / 5 < 60000 ? life_ms / 5 : 60000;
+	c->token_deadline_ms = asked_ms + life_ms - margin;
+	return 0;
 }
 
 static int token_form(struct fx_buf *form, fx_chorus *c)
@@ -1054,7 +1082,9 @@ static int token_fetch(fx_chorus *c)
 			err = token_read(c, &ans, asked);
 			goto out;
 		} else if (ans.status == 400 || ans.status == 401) {
-			oauth_reason(reason, sizeof(reason), &ans);
+			fx_chorus__parse_oauth_error(reason, sizeof(reason),
+						     ans.body.ptr, ans.body.len,
+						     ans.status);
 			if (strstr(reason, "invalid_client") ||
 			    !strncmp(reason, "HTTP ", 5) ||
 			    strstr(reason, "unauthorized_client"))
@@ -1103,7 +1133,7 @@ static int token_ensure(fx_chorus *c)
 /* ---- API calls --------------------------------------------------------- */
 
 /* The value of parameter NAME in a WWW-Authenticate header, or NULL. */
-static char *auth_param(const char *header, const char *name)
+char *fx_chorus__parse_auth_param(const char *header, const char *name)
 {
 	size_t n = strlen(name);
 	const char *p = header, *end;
@@ -1139,7 +1169,7 @@ static int account_refused(const char *reason)
 	return 0;
 }
 
-static int codes_error(fx_chorus *c, const cJSON *code, const cJSON *root)
+static int codes_error(fx_ctx *ctx, const cJSON *code, const cJSON *root)
 {
 	const cJSON *lib = cJSON_GetObjectItemCaseSensitive(root, "libelle");
 	char *label = NULL;
@@ -1156,12 +1186,12 @@ static int codes_error(fx_chorus *c, const cJSON *code, const cJSON *root)
 	if (cJSON_IsString(lib) && lib->valuestring)
 		label = dup_clean(lib->valuestring, 300);
 	if (label && *label)
-		err = fx_ctx__error(c->ctx, FX_ENET,
+		err = fx_ctx__error(ctx, FX_ENET,
 				    "Chorus Pro refused the request: "
 				    "codeRetour %s (%s)",
 				    num, label);
 	else
-		err = fx_ctx__error(c->ctx, FX_ENET,
+		err = fx_ctx__error(ctx, FX_ENET,
 				    "Chorus Pro refused the request: "
 				    "codeRetour %s",
 				    num);
@@ -1169,52 +1199,52 @@ static int codes_error(fx_chorus *c, const cJSON *code, const cJSON *root)
 	return err;
 }
 
-/*
- * A JSON object with {codeRetour, libelle} in ANS: 0 when codeRetour is 0
- * or absent, 1 for a "no result" code that FLAGS accepts, else an error.
- * *root is the parsed answer.  NEED_JSON: anything else is malformed.
- */
-static int answer_json(fx_chorus *c, const char *path, struct answer *ans,
-		       int flags, cJSON **root)
+int fx_chorus__parse_answer(cJSON **root, fx_ctx *ctx, const char *json,
+			    size_t len, const char *what, long status,
+			    int no_result, int *refused)
 {
 	const cJSON *code;
-	char excerpt[64];
+	char excerpt[64], http[32] = "";
 	long long v;
 
 	*root = NULL;
-	if (ans->body.len)
-		*root = cJSON_ParseWithLength(ans->body.ptr, ans->body.len);
+	if (refused)
+		*refused = 0;
+	if (len)
+		*root = cJSON_ParseWithLength(json, len);
 	if (!cJSON_IsObject(*root)) {
 		cJSON_Delete(*root);
 		*root = NULL;
-		body_excerpt(excerpt, sizeof(excerpt), &ans->body);
+		body_excerpt(excerpt, sizeof(excerpt), json, len);
+		if (status)
+			snprintf(http, sizeof(http), "HTTP %ld, ", status);
 		if (!*excerpt)
-			return fx_ctx__error(c->ctx, FX_ENET,
+			return fx_ctx__error(ctx, FX_ENET,
 					     "malformed answer from Chorus Pro "
-					     "to %s (HTTP %ld, empty body)",
-					     path, ans->status);
-		return fx_ctx__error(c->ctx, FX_ENET,
+					     "to %s (%sempty body)",
+					     what, http);
+		return fx_ctx__error(ctx, FX_ENET,
 				     "malformed answer from Chorus Pro to %s "
-				     "(HTTP %ld, begins with \"%s\")",
-				     path, ans->status, excerpt);
+				     "(%sbegins with \"%s\")",
+				     what, http, excerpt);
 	}
 	code = cJSON_GetObjectItemCaseSensitive(*root, "codeRetour");
 	if (!code || cJSON_IsNull(code))
 		return 0;
 	if (json_integer(code, &v) < 0) {
 		if (!cJSON_IsNumber(code))
-			return bad_field(c->ctx, path, "codeRetour",
-					 "a number");
-		ans->refused = 1;
-		return codes_error(c, code, *root);
+			return bad_field(ctx, what, "codeRetour", "a number");
+		if (refused)
+			*refused = 1;
+		return codes_error(ctx, code, *root);
 	}
 	if (v == 0)
 		return 0;
-	if ((flags & CALL_NO_RESULT) &&
-	    (v == CODE_NO_RESULT || v == CODE_NO_RESULT_WORKS))
+	if (no_result && (v == CODE_NO_RESULT || v == CODE_NO_RESULT_WORKS))
 		return 1;
-	ans->refused = 1;
-	return codes_error(c, code, *root);
+	if (refused)
+		*refused = 1;
+	return codes_error(ctx, code, *root);
 }
 
 static int build_headers(fx_chorus *c, struct curl_slist **out)
@@ -1247,13 +1277,14 @@ out:
 }
 
 /*
- * Call PATH: GET with CALL_GET, else POST BODY (LEN bytes).  Returns 0 or
- * 1 (a "no result" answer, with CALL_NO_RESULT) with *root the answer, or
- * an error; *sent (may be NULL) then tells whether the request may have
- * reached the server and been processed.
+ * Call PATH: GET with CALL_GET, else POST BODY (LEN bytes).  Returns 0
+ * with the text of a 2xx answer in *text (fx_buf_release it; read it with
+ * a fx_chorus__parse_* function), 1 for an HTTP 400 "no result" answer
+ * (with CALL_NO_RESULT), or an error; *sent (may be NULL) then tells
+ * whether the request may have reached the server and been processed.
  */
 static int api_call(fx_chorus *c, const char *path, const char *body,
-		    size_t len, int flags, cJSON **root, int *sent)
+		    size_t len, int flags, struct fx_buf *text, int *sent)
 {
 	struct fx_buf url = FX_BUF_INIT;
 	struct curl_slist *headers = NULL;
@@ -1263,7 +1294,7 @@ static int api_call(fx_chorus *c, const char *path, const char *body,
 	char *reason = NULL;
 	CURLcode rc;
 
-	*root = NULL;
+	fx_buf_release(text);
 	if (sent)
 		*sent = 0;
 	if (fx_buf_printf(&url, "%s%s", c->api_url, path) < 0) {
@@ -1290,8 +1321,9 @@ static int api_call(fx_chorus *c, const char *path, const char *body,
 		if (rc != CURLE_OK) {
 			err = net_error(c, rc, url.ptr, &ans, &retry);
 		} else if (ans.status == 401) {
-			reason = ans.www_auth ? auth_param(ans.www_auth,
-							   "error_description")
+			reason = ans.www_auth ? fx_chorus__parse_auth_param(
+							ans.www_auth,
+							"error_description")
 					      : NULL;
 			if (reason) {
 				char *clean = dup_clean(reason, 200);
@@ -1350,32 +1382,38 @@ static int api_call(fx_chorus *c, const char *path, const char *body,
 					    "%ld)",
 					    ans.status);
 		} else if (ans.status == 400) {
-			err = answer_json(c, path, &ans, flags, root);
+			cJSON *root = NULL;
+
+			err = fx_chorus__parse_answer(
+				&root, c->ctx, ans.body.ptr, ans.body.len, path,
+				ans.status, flags & CALL_NO_RESULT, NULL);
 			if (err == 0) {
 				/* a 400 without a codeRetour to explain it */
 				char excerpt[64];
 
-				cJSON_Delete(*root);
-				*root = NULL;
 				body_excerpt(excerpt, sizeof(excerpt),
-					     &ans.body);
+					     ans.body.ptr, ans.body.len);
 				err = fx_ctx__error(c->ctx, FX_ENET,
 						    "Chorus Pro refused the "
 						    "request (HTTP 400: %s)",
 						    excerpt);
-			} else if (err < 0 && !*root) {
+			} else if (err < 0 && !root) {
 				char excerpt[64];
 
 				body_excerpt(excerpt, sizeof(excerpt),
-					     &ans.body);
+					     ans.body.ptr, ans.body.len);
 				err = fx_ctx__error(c->ctx, FX_ENET,
 						    "Chorus Pro refused the "
 						    "request (HTTP 400%s%s)",
 						    *excerpt ? ": " : "",
 						    excerpt);
 			}
+			cJSON_Delete(root);
 		} else if (ans.status >= 200 && ans.status < 300) {
-			err = answer_json(c, path, &ans, flags, root);
+			/* the caller reads it, codeRetour included */
+			*text = ans.body;
+			memset(&ans.body, 0, sizeof(ans.body));
+			err = 0;
 		} else {
 			err = fx_ctx__error(c->ctx, FX_ENET,
 					    "unexpected answer from Chorus Pro "
@@ -1384,19 +1422,15 @@ static int api_call(fx_chorus *c, const char *path, const char *body,
 		}
 		if (err >= 0)
 			goto out;
-		cJSON_Delete(*root);
-		*root = NULL;
 		if (sent && rc == CURLE_OK) {
 			/*
 			 * An HTTP error means the server refused the call,
 			 * except when a gateway gave up waiting for the
-			 * server (502, 504), or when a 2xx answer could
-			 * not be read (rather than a codeRetour refusing
-			 * it): then it may have been processed.
+			 * server (502, 504): then it may have been
+			 * processed.  (A 2xx answer that cannot be read is
+			 * the caller's to judge.)
 			 */
-			*sent = ans.status == 502 || ans.status == 504 ||
-				(ans.status >= 200 && ans.status < 300 &&
-				 !ans.refused);
+			*sent = ans.status == 502 || ans.status == 504;
 		}
 		if (!retry || !idempotent || attempt >= c->retries)
 			goto out;
@@ -1412,49 +1446,62 @@ out:
 
 /* Same, for a request body given as a cJSON tree. */
 static int api_call_json(fx_chorus *c, const char *path, const cJSON *req,
-			 int flags, cJSON **root)
+			 int flags, struct fx_buf *text)
 {
 	char *body;
 	int err;
 
-	*root = NULL;
 	if (!(body = cJSON_PrintUnformatted(req)))
 		return fx_ctx__error(c->ctx, FX_ENOMEM, "out of memory");
-	err = api_call(c, path, body, strlen(body), flags, root, NULL);
+	err = api_call(c, path, body, strlen(body), flags, text, NULL);
 	free(body);
+	return err;
+}
+
+int fx_chorus__parse_health(fx_ctx *ctx, const char *json, size_t len)
+{
+	cJSON *root = NULL;
+	const cJSON *code;
+	int err;
+
+	if ((err = fx_chorus__parse_answer(&root, ctx, json, len, PATH_HEALTH,
+					   0, 0, NULL)) < 0)
+		goto out;
+	code = cJSON_GetObjectItemCaseSensitive(root, "statusCode");
+	if (cJSON_IsString(code) && code->valuestring &&
+	    strcasecmp(code->valuestring, "OK")) {
+		char *clean = dup_clean(code->valuestring, 100);
+
+		err = fx_ctx__error(ctx, FX_ENET,
+				    "Chorus Pro says it is not available "
+				    "(statusCode %s)",
+				    clean ? clean : "?");
+		free(clean);
+	}
+out:
+	cJSON_Delete(root);
 	return err;
 }
 
 int fx_chorus_check(fx_chorus *c)
 {
-	cJSON *root = NULL;
-	const cJSON *code;
+	struct fx_buf text = FX_BUF_INIT;
 	int err;
 
 	/* a new token, so that the client credentials are really tried */
 	if ((err = token_fetch(c)) < 0)
 		return err;
 	if ((err = api_call(c, PATH_HEALTH, NULL, 0, CALL_GET | CALL_IDEMPOTENT,
-			    &root, NULL)) < 0)
-		return err;
-	code = cJSON_GetObjectItemCaseSensitive(root, "statusCode");
-	if (cJSON_IsString(code) && code->valuestring &&
-	    strcasecmp(code->valuestring, "OK")) {
-		char *clean = dup_clean(code->valuestring, 100);
-
-		err = fx_ctx__error(c->ctx, FX_ENET,
-				    "Chorus Pro says it is not available "
-				    "(statusCode %s)",
-				    clean ? clean : "?");
-		free(clean);
-	}
-	cJSON_Delete(root);
+			    &text, NULL)) == 0)
+		err = fx_chorus__parse_health(c->ctx, text.ptr, text.len);
+	fx_buf_release(&text);
 	return err;
 }
 
 int fx_chorus_post(fx_chorus *c, const char *path, const char *body,
 		   int idempotent, char **answer)
 {
+	struct fx_buf text = FX_BUF_INIT;
 	cJSON *root = NULL;
 	int err;
 
@@ -1467,12 +1514,17 @@ int fx_chorus_post(fx_chorus *c, const char *path, const char *body,
 	if (!body)
 		body = "{}";
 	err = api_call(c, path, body, strlen(body),
-		       idempotent ? CALL_IDEMPOTENT : 0, &root, NULL);
+		       idempotent ? CALL_IDEMPOTENT : 0, &text, NULL);
 	if (err < 0)
-		return err;
+		goto out;
+	if ((err = fx_chorus__parse_answer(&root, c->ctx, text.ptr, text.len,
+					   path, 0, 0, NULL)) < 0)
+		goto out;
 	if (!(*answer = cJSON_PrintUnformatted(root)))
 		err = fx_ctx__error(c->ctx, FX_ENOMEM, "out of memory");
+out:
 	cJSON_Delete(root);
+	fx_buf_release(&text);
 	return err < 0 ? err : 0;
 }
 
@@ -1514,8 +1566,7 @@ int fx_chorus_deposit_flow(fx_chorus_deposit *out, fx_chorus *c,
 			   const char *name, const void *data, size_t len,
 			   const char *syntax)
 {
-	struct fx_buf body = FX_BUF_INIT;
-	cJSON *root = NULL;
+	struct fx_buf body = FX_BUF_INIT, text = FX_BUF_INIT;
 	char *b64 = NULL;
 	int err, sent = 0;
 
@@ -1549,37 +1600,55 @@ int fx_chorus_deposit_flow(fx_chorus_deposit *out, fx_chorus *c,
 	b64 = NULL;
 
 	/* never retried: a deposit that may have arrived is not sent again */
-	err = api_call(c, PATH_DEPOSIT, body.ptr, body.len, 0, &root, &sent);
+	err = api_call(c, PATH_DEPOSIT, body.ptr, body.len, 0, &text, &sent);
 	if (err < 0) {
 		out->maybe_sent = sent;
 		goto out;
 	}
+	err = fx_chorus__parse_deposit(c->ctx, text.ptr, text.len, out, syntax);
+out:
+	free(b64);
+	fx_buf_release(&text);
+	fx_buf_release(&body);
+	return err;
+}
+
+int fx_chorus__parse_deposit(fx_ctx *ctx, const char *json, size_t len,
+			     fx_chorus_deposit *out, const char *syntax)
+{
+	cJSON *root = NULL;
+	int err, refused = 0;
+
+	memset(out, 0, sizeof(*out));
+	if ((err = fx_chorus__parse_answer(&root, ctx, json, len, PATH_DEPOSIT,
+					   0, 0, &refused)) < 0)
+		goto fail;
 	/* from here the server said yes: a failure leaves it uncertain */
-	if ((err = get_text(&out->flow, c->ctx, root, "numeroFluxDepot", 1,
+	if ((err = get_text(&out->flow, ctx, root, "numeroFluxDepot", 1,
 			    PATH_DEPOSIT)) < 0)
 		goto fail;
 	if (!flow_id_ok(out->flow)) {
-		err = bad_field(c->ctx, PATH_DEPOSIT, "numeroFluxDepot",
+		err = bad_field(ctx, PATH_DEPOSIT, "numeroFluxDepot",
 				"a flow number");
 		goto fail;
 	}
-	if ((err = get_text(&out->date, c->ctx, root, "dateDepot", 0,
+	if ((err = get_text(&out->date, ctx, root, "dateDepot", 0,
 			    PATH_DEPOSIT)) < 0 ||
-	    (err = get_text(&out->syntax, c->ctx, root, "syntaxeFlux", 0,
+	    (err = get_text(&out->syntax, ctx, root, "syntaxeFlux", 0,
 			    PATH_DEPOSIT)) < 0)
 		goto fail;
-	if (!out->syntax && !(out->syntax = fx_strdup(syntax))) {
-		err = fx_ctx__error(c->ctx, FX_ENOMEM, "out of memory");
+	if (!out->syntax && syntax && !(out->syntax = fx_strdup(syntax))) {
+		err = fx_ctx__error(ctx, FX_ENOMEM, "out of memory");
 		goto fail;
 	}
 	goto out;
 fail:
+	/* a 2xx answer that cannot be read may still mean a deposit; one
+	 * whose codeRetour says no does not */
 	fx_chorus_deposit_clear(out);
-	out->maybe_sent = 1;
+	out->maybe_sent = !refused;
 out:
 	cJSON_Delete(root);
-	free(b64);
-	fx_buf_release(&body);
 	return err;
 }
 
@@ -1673,12 +1742,56 @@ static int report_errors(fx_chorus_flow_report *r, fx_ctx *ctx,
 	return 0;
 }
 
+int fx_chorus__parse_flow_report(fx_ctx *ctx, const char *json, size_t len,
+				 fx_chorus_flow_report *out, const char *flow)
+{
+	cJSON *root = NULL;
+	const cJSON *list;
+	const char *what = PATH_REPORT;
+	int err;
+
+	memset(out, 0, sizeof(*out));
+	if ((err = fx_chorus__parse_answer(&root, ctx, json, len, what, 0, 0,
+					   NULL)) < 0)
+		goto out;
+	if (flow && !(out->flow = fx_strdup(flow))) {
+		err = fx_ctx__error(ctx, FX_ENOMEM, "out of memory");
+		goto out;
+	}
+	if ((err = get_text(&out->state, ctx, root, "etatCourantDepotFlux", 0,
+			    what)) < 0)
+		goto out;
+	/* consulterCR's name for it, should a server answer that way */
+	if (!out->state && (err = get_text(&out->state, ctx, root,
+					   "etatCourantFlux", 1, what)) < 0) {
+		err = missing_field(ctx, what, "etatCourantDepotFlux");
+		goto out;
+	}
+	if ((err = get_text(&out->state_time, ctx, root,
+			    "dateHeureEtatCourantFlux", 0, what)) < 0 ||
+	    (err = get_text(&out->deposit_time, ctx, root, "dateDepotFlux", 0,
+			    what)) < 0)
+		goto out;
+	if ((err = get_array(&list, ctx, root, "listeErreurDP", what)) < 0 ||
+	    (list && (err = report_errors(out, ctx, list, 1)) < 0))
+		goto out;
+	if ((err = get_array(&list, ctx, root, "listeErreurTechnique", what)) <
+		    0 ||
+	    (list && (err = report_errors(out, ctx, list, 0)) < 0))
+		goto out;
+	err = 0;
+out:
+	if (err < 0)
+		fx_chorus_flow_report_clear(out);
+	cJSON_Delete(root);
+	return err;
+}
+
 int fx_chorus_flow_report_get(fx_chorus_flow_report *out, fx_chorus *c,
 			      const char *flow)
 {
-	cJSON *req = NULL, *root = NULL;
-	const cJSON *list;
-	const char *what = PATH_REPORT;
+	struct fx_buf text = FX_BUF_INIT;
+	cJSON *req = NULL;
 	int err;
 
 	memset(out, 0, sizeof(*out));
@@ -1689,40 +1802,14 @@ int fx_chorus_flow_report_get(fx_chorus_flow_report *out, fx_chorus *c,
 		err = fx_ctx__error(c->ctx, FX_ENOMEM, "out of memory");
 		goto out;
 	}
-	if ((err = api_call_json(c, PATH_REPORT, req, CALL_IDEMPOTENT, &root)) <
+	if ((err = api_call_json(c, PATH_REPORT, req, CALL_IDEMPOTENT, &text)) <
 	    0)
 		goto out;
-	if (!(out->flow = fx_strdup(flow))) {
-		err = fx_ctx__error(c->ctx, FX_ENOMEM, "out of memory");
-		goto out;
-	}
-	if ((err = get_text(&out->state, c->ctx, root, "etatCourantDepotFlux",
-			    0, what)) < 0)
-		goto out;
-	/* consulterCR's name for it, should a server answer that way */
-	if (!out->state && (err = get_text(&out->state, c->ctx, root,
-					   "etatCourantFlux", 1, what)) < 0) {
-		err = missing_field(c->ctx, what, "etatCourantDepotFlux");
-		goto out;
-	}
-	if ((err = get_text(&out->state_time, c->ctx, root,
-			    "dateHeureEtatCourantFlux", 0, what)) < 0 ||
-	    (err = get_text(&out->deposit_time, c->ctx, root, "dateDepotFlux",
-			    0, what)) < 0)
-		goto out;
-	if ((err = get_array(&list, c->ctx, root, "listeErreurDP", what)) < 0 ||
-	    (list && (err = report_errors(out, c->ctx, list, 1)) < 0))
-		goto out;
-	if ((err = get_array(&list, c->ctx, root, "listeErreurTechnique",
-			     what)) < 0 ||
-	    (list && (err = report_errors(out, c->ctx, list, 0)) < 0))
-		goto out;
-	err = 0;
+	err = fx_chorus__parse_flow_report(c->ctx, text.ptr, text.len, out,
+					   flow);
 out:
-	if (err < 0)
-		fx_chorus_flow_report_clear(out);
 	cJSON_Delete(req);
-	cJSON_Delete(root);
+	fx_buf_release(&text);
 	return err;
 }
 
@@ -1813,14 +1900,64 @@ nomem:
 	return FX_ENOMEM;
 }
 
+int fx_chorus__parse_invoice_page(fx_ctx *ctx, const char *json, size_t len,
+				  fx_chorus_invoice **list, size_t *count,
+				  long long *pages)
+{
+	cJSON *root = NULL;
+	const cJSON *factures, *item;
+	fx_chorus_invoice *grown;
+	size_t items, i;
+	int err;
+
+	*pages = 1;
+	err = fx_chorus__parse_answer(&root, ctx, json, len, PATH_SEARCH, 0, 1,
+				      NULL);
+	if (err != 0) /* an error, or nothing (more) found */
+		goto out;
+	if ((err = get_array(&factures, ctx, root, "listeFactures",
+			     PATH_SEARCH)) < 0 ||
+	    (err = get_pages(pages, ctx, root, PATH_SEARCH)) < 0)
+		goto out;
+	items = factures ? (size_t) cJSON_GetArraySize(factures) : 0;
+	if (!items) {
+		err = 1;
+		goto out;
+	}
+	if (items > 100000 || *count > 1000000) {
+		err = bad_field(ctx, PATH_SEARCH, "listeFactures",
+				"a list of reasonable size");
+		goto out;
+	}
+	if (!(grown = realloc(*list, (*count + items) * sizeof(**list)))) {
+		err = fx_ctx__error(ctx, FX_ENOMEM, "out of memory");
+		goto out;
+	}
+	*list = grown;
+	i = 0;
+	cJSON_ArrayForEach(item, factures)
+	{
+		if (i++ >= items)
+			break;
+		err = invoice_read(&(*list)[*count], ctx, item);
+		(*count)++;
+		if (err < 0)
+			goto out;
+	}
+	err = 0;
+out:
+	cJSON_Delete(root);
+	return err;
+}
+
 int fx_chorus_invoices_search(fx_chorus_invoice **out, size_t *n, fx_chorus *c,
 			      const fx_chorus_invoice_query *query)
 {
 	static const fx_chorus_invoice_query none = { 0 };
-	fx_chorus_invoice *list = NULL, *grown;
-	size_t count = 0, items, i;
-	cJSON *req = NULL, *root = NULL;
-	const cJSON *factures, *item;
+	struct fx_buf text = FX_BUF_INIT;
+	fx_chorus_invoice *list = NULL;
+	size_t count = 0;
+	cJSON *req = NULL;
 	long long page = 1, pages = 1;
 	int err = 0;
 
@@ -1830,45 +1967,23 @@ int fx_chorus_invoices_search(fx_chorus_invoice **out, size_t *n, fx_chorus *c,
 		query = &none;
 	for (page = 1; page <= pages && page <= MAX_PAGES; page++) {
 		cJSON_Delete(req);
-		cJSON_Delete(root);
-		req = root = NULL;
+		req = NULL;
 		if (search_request(&req, query, page) < 0) {
 			err = fx_ctx__error(c->ctx, FX_ENOMEM, "out of memory");
 			goto out;
 		}
 		err = api_call_json(c, PATH_SEARCH, req,
-				    CALL_IDEMPOTENT | CALL_NO_RESULT, &root);
+				    CALL_IDEMPOTENT | CALL_NO_RESULT, &text);
 		if (err < 0)
 			goto out;
 		if (err == 1) /* nothing (more) found */
 			break;
-		if ((err = get_array(&factures, c->ctx, root, "listeFactures",
-				     PATH_SEARCH)) < 0 ||
-		    (err = get_pages(&pages, c->ctx, root, PATH_SEARCH)) < 0)
+		err = fx_chorus__parse_invoice_page(c->ctx, text.ptr, text.len,
+						    &list, &count, &pages);
+		if (err < 0)
 			goto out;
-		items = factures ? (size_t) cJSON_GetArraySize(factures) : 0;
-		if (!items)
+		if (err == 1)
 			break;
-		if (items > 100000 || count > 1000000) {
-			err = bad_field(c->ctx, PATH_SEARCH, "listeFactures",
-					"a list of reasonable size");
-			goto out;
-		}
-		if (!(grown = realloc(list, (count + items) * sizeof(*list)))) {
-			err = fx_ctx__error(c->ctx, FX_ENOMEM, "out of memory");
-			goto out;
-		}
-		list = grown;
-		i = 0;
-		cJSON_ArrayForEach(item, factures)
-		{
-			if (i++ >= items)
-				break;
-			err = invoice_read(&list[count], c->ctx, item);
-			count++;
-			if (err < 0)
-				goto out;
-		}
 	}
 	err = 0;
 	*out = list;
@@ -1878,32 +1993,47 @@ int fx_chorus_invoices_search(fx_chorus_invoice **out, size_t *n, fx_chorus *c,
 out:
 	fx_chorus_invoices_free(list, count);
 	cJSON_Delete(req);
-	cJSON_Delete(root);
+	fx_buf_release(&text);
 	return err;
+}
+
+int fx_chorus__parse_invoice_status(fx_ctx *ctx, const char *json, size_t len,
+				    char **status)
+{
+	cJSON *root = NULL;
+	int err;
+
+	*status = NULL;
+	if ((err = fx_chorus__parse_answer(&root, ctx, json, len, PATH_HISTORY,
+					   0, 0, NULL)) == 0)
+		err = get_text(status, ctx, root, "statutCourantCode", 1,
+			       PATH_HISTORY);
+	cJSON_Delete(root);
+	return err < 0 ? err : 0;
 }
 
 int fx_chorus_invoice_status(char **status, fx_chorus *c, long long id)
 {
-	cJSON *req = NULL, *root = NULL;
+	struct fx_buf text = FX_BUF_INIT;
+	cJSON *req = NULL;
 	int err;
 
 	*status = NULL;
 	if (id < 0 || (double) id > MAX_JSON_INT)
 		return fx_ctx__error(c->ctx, FX_EINVALID,
 				     "invoice id %lld is out of range", id);
-	if (!(req = cJSON_CreateObject()) ||
-	    !cJSON_AddNumberToObject(req, "idFacture", (double) id)) {
+	if (!(req = cJSON_CreateObject()) || !add_id(req, "idFacture", id)) {
 		err = fx_ctx__error(c->ctx, FX_ENOMEM, "out of memory");
 		goto out;
 	}
 	if ((err = api_call_json(c, PATH_HISTORY, req, CALL_IDEMPOTENT,
-				 &root)) < 0)
+				 &text)) < 0)
 		goto out;
-	err = get_text(status, c->ctx, root, "statutCourantCode", 1,
-		       PATH_HISTORY);
+	err = fx_chorus__parse_invoice_status(c->ctx, text.ptr, text.len,
+					      status);
 out:
 	cJSON_Delete(req);
-	cJSON_Delete(root);
+	fx_buf_release(&text);
 	return err < 0 ? err : 0;
 }
 
@@ -1937,31 +2067,19 @@ void fx_chorus_structure_clear(fx_chorus_structure *s)
  * Several entries may come back (a search, not a lookup): only an exact
  * identifiantStructure match counts, an active one first.
  */
-static int structure_find(fx_chorus_structure *s, fx_chorus *c,
-			  const char *siret)
+int fx_chorus__parse_structure_search(fx_ctx *ctx, const char *json, size_t len,
+				      fx_chorus_structure *s, const char *siret)
 {
 	const char *what = PATH_STRUCT_FIND;
-	cJSON *req = NULL, *root = NULL, *o;
+	cJSON *root = NULL;
 	const cJSON *list, *item, *best = NULL;
 	char *id = NULL, *status = NULL;
 	int err, best_active = 0, active;
 
-	if (!(req = cJSON_CreateObject()) ||
-	    !(o = cJSON_AddObjectToObject(req, "structure")) ||
-	    !cJSON_AddStringToObject(o, "identifiantStructure", siret) ||
-	    !cJSON_AddStringToObject(o, "typeIdentifiantStructure", "SIRET") ||
-	    !cJSON_AddFalseToObject(req, "restreindreStructuresPrivees") ||
-	    !(o = cJSON_AddObjectToObject(req, "parametres")) ||
-	    !cJSON_AddNumberToObject(o, "nbResultatsParPage", PAGE_SIZE) ||
-	    !cJSON_AddNumberToObject(o, "pageResultatDemandee", 1)) {
-		err = fx_ctx__error(c->ctx, FX_ENOMEM, "out of memory");
-		goto out;
-	}
-	err = api_call_json(c, what, req, CALL_IDEMPOTENT | CALL_NO_RESULT,
-			    &root);
+	err = fx_chorus__parse_answer(&root, ctx, json, len, what, 0, 1, NULL);
 	if (err != 0)
 		goto out;
-	if ((err = get_array(&list, c->ctx, root, "listeStructures", what)) < 0)
+	if ((err = get_array(&list, ctx, root, "listeStructures", what)) < 0)
 		goto out;
 	err = 1;
 	cJSON_ArrayForEach(item, list)
@@ -1969,17 +2087,16 @@ static int structure_find(fx_chorus_structure *s, fx_chorus *c,
 		int e;
 
 		if (!cJSON_IsObject(item)) {
-			err = bad_field(c->ctx, what, "listeStructures[]",
+			err = bad_field(ctx, what, "listeStructures[]",
 					"an object");
 			goto out;
 		}
 		free(id);
 		free(status);
 		id = status = NULL;
-		if ((e = get_text(&id, c->ctx, item, "identifiantStructure", 0,
+		if ((e = get_text(&id, ctx, item, "identifiantStructure", 0,
 				  what)) < 0 ||
-		    (e = get_text(&status, c->ctx, item, "statut", 0, what)) <
-			    0) {
+		    (e = get_text(&status, ctx, item, "statut", 0, what)) < 0) {
 			err = e;
 			goto out;
 		}
@@ -1993,58 +2110,105 @@ static int structure_find(fx_chorus_structure *s, fx_chorus *c,
 	}
 	if (!best)
 		goto out;
-	if ((err = get_id(&s->id, c->ctx, best, "idStructureCPP", what)) < 0 ||
-	    (err = get_text(&s->name, c->ctx, best, "designationStructure", 0,
+	if ((err = get_id(&s->id, ctx, best, "idStructureCPP", what)) < 0 ||
+	    (err = get_text(&s->name, ctx, best, "designationStructure", 0,
 			    what)) < 0 ||
-	    (err = get_text(&s->status, c->ctx, best, "statut", 0, what)) < 0)
+	    (err = get_text(&s->status, ctx, best, "statut", 0, what)) < 0)
 		goto out;
 	err = 0;
 out:
 	free(id);
 	free(status);
-	cJSON_Delete(req);
 	cJSON_Delete(root);
 	return err;
 }
 
-/* consulterStructure: what the buyer's invoices must carry. */
-static int structure_read(fx_chorus_structure *s, fx_chorus *c)
+static int structure_find(fx_chorus_structure *s, fx_chorus *c,
+			  const char *siret)
 {
-	const char *what = PATH_STRUCT_READ;
-	cJSON *req = NULL, *root = NULL;
-	const cJSON *info, *params;
+	const char *what = PATH_STRUCT_FIND;
+	struct fx_buf text = FX_BUF_INIT;
+	cJSON *req = NULL, *o;
 	int err;
 
 	if (!(req = cJSON_CreateObject()) ||
-	    !cJSON_AddNumberToObject(req, "idStructureCPP", (double) s->id) ||
+	    !(o = cJSON_AddObjectToObject(req, "structure")) ||
+	    !cJSON_AddStringToObject(o, "identifiantStructure", siret) ||
+	    !cJSON_AddStringToObject(o, "typeIdentifiantStructure", "SIRET") ||
+	    !cJSON_AddFalseToObject(req, "restreindreStructuresPrivees") ||
+	    !(o = cJSON_AddObjectToObject(req, "parametres")) ||
+	    !cJSON_AddNumberToObject(o, "nbResultatsParPage", PAGE_SIZE) ||
+	    !cJSON_AddNumberToObject(o, "pageResultatDemandee", 1)) {
+		err = fx_ctx__error(c->ctx, FX_ENOMEM, "out of memory");
+		goto out;
+	}
+	err = api_call_json(c, what, req, CALL_IDEMPOTENT | CALL_NO_RESULT,
+			    &text);
+	if (err != 0)
+		goto out;
+	err = fx_chorus__parse_structure_search(c->ctx, text.ptr, text.len, s,
+						siret);
+out:
+	cJSON_Delete(req);
+	fx_buf_release(&text);
+	return err;
+}
+
+/* consulterStructure: what the buyer's invoices must carry. */
+int fx_chorus__parse_structure(fx_ctx *ctx, const char *json, size_t len,
+			       fx_chorus_structure *s)
+{
+	const char *what = PATH_STRUCT_READ;
+	cJSON *root = NULL;
+	const cJSON *info, *params;
+	int err;
+
+	if ((err = fx_chorus__parse_answer(&root, ctx, json, len, what, 0, 0,
+					   NULL)) < 0)
+		goto out;
+	if ((err = get_object(&info, ctx, root, "informationGenerales", what)) <
+		    0 ||
+	    (err = get_object(&params, ctx, root, "parametres", what)) < 0)
+		goto out;
+	if (!s->name && info &&
+	    (err = get_text(&s->name, ctx, info, "raisonSocialeStructure", 0,
+			    what)) < 0)
+		goto out;
+	if (!params) {
+		err = missing_field(ctx, what, "parametres");
+		goto out;
+	}
+	if ((err = get_flag(&s->service_required, ctx, params,
+			    "codeServiceDoitEtreRenseigne", what)) < 0 ||
+	    (err = get_flag(&s->commitment_required, ctx, params,
+			    "numeroEJDoitEtreRenseigne", what)) < 0 ||
+	    (err = get_flag(&s->service_or_commitment, ctx, params,
+			    "gestionNumeroEJOuCodeService", what)) < 0)
+		goto out;
+out:
+	cJSON_Delete(root);
+	return err;
+}
+
+static int structure_read(fx_chorus_structure *s, fx_chorus *c)
+{
+	struct fx_buf text = FX_BUF_INIT;
+	cJSON *req = NULL;
+	int err;
+
+	if (!(req = cJSON_CreateObject()) ||
+	    !add_id(req, "idStructureCPP", s->id) ||
 	    !cJSON_AddStringToObject(req, "codeLangue", "fr")) {
 		err = fx_ctx__error(c->ctx, FX_ENOMEM, "out of memory");
 		goto out;
 	}
-	if ((err = api_call_json(c, what, req, CALL_IDEMPOTENT, &root)) < 0)
+	if ((err = api_call_json(c, PATH_STRUCT_READ, req, CALL_IDEMPOTENT,
+				 &text)) < 0)
 		goto out;
-	if ((err = get_object(&info, c->ctx, root, "informationGenerales",
-			      what)) < 0 ||
-	    (err = get_object(&params, c->ctx, root, "parametres", what)) < 0)
-		goto out;
-	if (!s->name && info &&
-	    (err = get_text(&s->name, c->ctx, info, "raisonSocialeStructure", 0,
-			    what)) < 0)
-		goto out;
-	if (!params) {
-		err = missing_field(c->ctx, what, "parametres");
-		goto out;
-	}
-	if ((err = get_flag(&s->service_required, c->ctx, params,
-			    "codeServiceDoitEtreRenseigne", what)) < 0 ||
-	    (err = get_flag(&s->commitment_required, c->ctx, params,
-			    "numeroEJDoitEtreRenseigne", what)) < 0 ||
-	    (err = get_flag(&s->service_or_commitment, c->ctx, params,
-			    "gestionNumeroEJOuCodeService", what)) < 0)
-		goto out;
+	err = fx_chorus__parse_structure(c->ctx, text.ptr, text.len, s);
 out:
 	cJSON_Delete(req);
-	cJSON_Delete(root);
+	fx_buf_release(&text);
 	return err;
 }
 
@@ -2071,24 +2235,80 @@ static int service_active(fx_ctx *ctx, const cJSON *item, int *active)
 	return 0;
 }
 
+/* One page of rechercherServicesStructure: its active services, added to
+ * S.  1 when the page holds none (the last page). */
+int fx_chorus__parse_service_page(fx_ctx *ctx, const char *json, size_t len,
+				  fx_chorus_structure *s, long long *pages)
+{
+	const char *what = PATH_SERVICE_FIND;
+	cJSON *root = NULL;
+	const cJSON *list, *item;
+	fx_chorus_service *grown, *sv;
+	size_t items;
+	int err, active;
+
+	*pages = 1;
+	err = fx_chorus__parse_answer(&root, ctx, json, len, what, 0, 1, NULL);
+	if (err != 0)
+		goto out;
+	if ((err = get_array(&list, ctx, root, "listeServices", what)) < 0 ||
+	    (err = get_pages(pages, ctx, root, what)) < 0)
+		goto out;
+	items = list ? (size_t) cJSON_GetArraySize(list) : 0;
+	if (!items) {
+		err = 1;
+		goto out;
+	}
+	if (items > 100000 || s->nservices > 1000000) {
+		err = bad_field(ctx, what, "listeServices",
+				"a list of reasonable size");
+		goto out;
+	}
+	grown = realloc(s->services, (s->nservices + items) * sizeof(*grown));
+	if (!grown) {
+		err = fx_ctx__error(ctx, FX_ENOMEM, "out of memory");
+		goto out;
+	}
+	s->services = grown;
+	cJSON_ArrayForEach(item, list)
+	{
+		if (!cJSON_IsObject(item)) {
+			err = bad_field(ctx, what, "listeServices[]",
+					"an object");
+			goto out;
+		}
+		if ((err = service_active(ctx, item, &active)) < 0)
+			goto out;
+		if (!active)
+			continue;
+		sv = &s->services[s->nservices++];
+		memset(sv, 0, sizeof(*sv));
+		if ((err = get_id(&sv->id, ctx, item, "idService", what)) < 0 ||
+		    (err = get_text(&sv->code, ctx, item, "codeService", 1,
+				    what)) < 0 ||
+		    (err = get_text(&sv->label, ctx, item, "libelleService", 0,
+				    what)) < 0)
+			goto out;
+	}
+	err = 0;
+out:
+	cJSON_Delete(root);
+	return err;
+}
+
 /* rechercherServicesStructure, every page: the active services. */
 static int services_find(fx_chorus_structure *s, fx_chorus *c)
 {
 	const char *what = PATH_SERVICE_FIND;
-	cJSON *req = NULL, *root = NULL, *o;
-	const cJSON *list, *item;
-	fx_chorus_service *grown, *sv;
+	struct fx_buf text = FX_BUF_INIT;
+	cJSON *req = NULL, *o;
 	long long page, pages = 1;
-	size_t items;
-	int err = 0, active;
+	int err = 0;
 
 	for (page = 1; page <= pages && page <= MAX_PAGES; page++) {
 		cJSON_Delete(req);
-		cJSON_Delete(root);
-		root = NULL;
 		if (!(req = cJSON_CreateObject()) ||
-		    !cJSON_AddNumberToObject(req, "idStructure",
-					     (double) s->id) ||
+		    !add_id(req, "idStructure", s->id) ||
 		    !(o = cJSON_AddObjectToObject(
 			      req, "parametresRechercherServicesStructure")) ||
 		    !cJSON_AddNumberToObject(o, "nbResultatsParPage",
@@ -2099,83 +2319,65 @@ static int services_find(fx_chorus_structure *s, fx_chorus *c)
 			goto out;
 		}
 		err = api_call_json(c, what, req,
-				    CALL_IDEMPOTENT | CALL_NO_RESULT, &root);
+				    CALL_IDEMPOTENT | CALL_NO_RESULT, &text);
 		if (err < 0)
 			goto out;
 		if (err == 1)
 			break;
-		if ((err = get_array(&list, c->ctx, root, "listeServices",
-				     what)) < 0 ||
-		    (err = get_pages(&pages, c->ctx, root, what)) < 0)
+		err = fx_chorus__parse_service_page(c->ctx, text.ptr, text.len,
+						    s, &pages);
+		if (err < 0)
 			goto out;
-		items = list ? (size_t) cJSON_GetArraySize(list) : 0;
-		if (!items)
+		if (err == 1)
 			break;
-		if (items > 100000 || s->nservices > 1000000) {
-			err = bad_field(c->ctx, what, "listeServices",
-					"a list of reasonable size");
-			goto out;
-		}
-		grown = realloc(s->services,
-				(s->nservices + items) * sizeof(*grown));
-		if (!grown) {
-			err = fx_ctx__error(c->ctx, FX_ENOMEM, "out of memory");
-			goto out;
-		}
-		s->services = grown;
-		cJSON_ArrayForEach(item, list)
-		{
-			if (!cJSON_IsObject(item)) {
-				err = bad_field(c->ctx, what, "listeServices[]",
-						"an object");
-				goto out;
-			}
-			if ((err = service_active(c->ctx, item, &active)) < 0)
-				goto out;
-			if (!active)
-				continue;
-			sv = &s->services[s->nservices++];
-			memset(sv, 0, sizeof(*sv));
-			if ((err = get_id(&sv->id, c->ctx, item, "idService",
-					  what)) < 0 ||
-			    (err = get_text(&sv->code, c->ctx, item,
-					    "codeService", 1, what)) < 0 ||
-			    (err = get_text(&sv->label, c->ctx, item,
-					    "libelleService", 0, what)) < 0)
-				goto out;
-		}
 	}
 	err = 0;
 out:
 	cJSON_Delete(req);
-	cJSON_Delete(root);
+	fx_buf_release(&text);
 	return err;
 }
 
 /* consulterServiceStructure: whether the service needs a commitment. */
-static int service_read(fx_chorus_service *sv, fx_chorus *c, long long sid)
+int fx_chorus__parse_service(fx_ctx *ctx, const char *json, size_t len,
+			     fx_chorus_service *sv)
 {
 	const char *what = PATH_SERVICE_READ;
-	cJSON *req = NULL, *root = NULL;
+	cJSON *root = NULL;
 	const cJSON *params;
 	int err;
 
-	if (!(req = cJSON_CreateObject()) ||
-	    !cJSON_AddNumberToObject(req, "idStructure", (double) sid) ||
-	    !cJSON_AddNumberToObject(req, "idService", (double) sv->id)) {
-		err = fx_ctx__error(c->ctx, FX_ENOMEM, "out of memory");
+	if ((err = fx_chorus__parse_answer(&root, ctx, json, len, what, 0, 0,
+					   NULL)) < 0)
 		goto out;
-	}
-	if ((err = api_call_json(c, what, req, CALL_IDEMPOTENT, &root)) < 0)
+	if ((err = get_object(&params, ctx, root, "parametres", what)) < 0)
 		goto out;
-	if ((err = get_object(&params, c->ctx, root, "parametres", what)) < 0)
-		goto out;
-	if (params && (err = get_flag(&sv->commitment_required, c->ctx, params,
+	if (params && (err = get_flag(&sv->commitment_required, ctx, params,
 				      "numeroEngagement", what)) < 0)
 		goto out;
 out:
-	cJSON_Delete(req);
 	cJSON_Delete(root);
+	return err;
+}
+
+static int service_read(fx_chorus_service *sv, fx_chorus *c, long long sid)
+{
+	struct fx_buf text = FX_BUF_INIT;
+	cJSON *req = NULL;
+	int err;
+
+	if (!(req = cJSON_CreateObject()) || !add_id(req, "idStructure", sid) ||
+	    !add_id(req, "idService", sv->id)) {
+		err = fx_ctx__error(c->ctx, FX_ENOMEM, "out of memory");
+		goto out;
+	}
+	if ((err = api_call_json(c, PATH_SERVICE_READ, req, CALL_IDEMPOTENT,
+				 &text)) < 0)
+		goto out;
+	err = fx_chorus__parse_service(c->ctx, text.ptr, text.len, sv);
+out:
+	cJSON_Delete(req);
+	fx_buf_release(&text);
 	return err;
 }
 
@@ -2240,8 +2442,7 @@ int fx_chorus_structure_to_json(char **out, const fx_chorus_structure *s)
 
 	*out = NULL;
 	if (!root || !add_text(root, "siret", s->siret) ||
-	    !cJSON_AddNumberToObject(root, "id", (double) s->id) ||
-	    !add_text(root, "name", s->name) ||
+	    !add_id(root, "id", s->id) || !add_text(root, "name", s->name) ||
 	    !add_text(root, "status", s->status) ||
 	    !cJSON_AddBoolToObject(root, "service_required",
 				   s->service_required) ||
@@ -2259,7 +2460,7 @@ int fx_chorus_structure_to_json(char **out, const fx_chorus_structure *s)
 		cJSON_AddItemToArray(arr, o);
 		if (!add_text(o, "code", sv->code) ||
 		    !add_text(o, "label", sv->label) ||
-		    !cJSON_AddNumberToObject(o, "id", (double) sv->id) ||
+		    !add_id(o, "id", sv->id) ||
 		    !cJSON_AddBoolToObject(o, "commitment_required",
 					   sv->commitment_required))
 			goto out;
