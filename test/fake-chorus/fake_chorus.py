@@ -4,7 +4,7 @@
 
 One loopback listener serves the PISTE token endpoint (/api/oauth/token),
 the Chorus Pro API (/cpro/...) and control endpoints for the tests
-(/_fake/...).  It follows /work/shared/research/chorus-api.md section 5;
+(/_fake/...).  It follows ../shared/research/chorus-api.md section 5;
 README.md beside this file documents every route, the configuration, the
 magic invoice numbers and the fault kinds.  Standard library only.
 """
