@@ -972,6 +972,35 @@ START_TEST(post_gives_the_raw_answer)
 }
 END_TEST
 
+/* HTTP errors without a body: each one named, none retried. */
+START_TEST(http_errors_are_named)
+{
+	static const struct {
+		const char *status, *words;
+	} cases[] = { { "413", "too large (HTTP 413)" },
+		      { "415", "format of the request (HTTP 415)" },
+		      { "404", "(HTTP 404)" } };
+	fx_chorus *c = client();
+	fx_chorus_flow_report r;
+	char extra[32];
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(extra, sizeof(extra), "\"status\": %s",
+			 cases[i].status);
+		fake_fault("/cpro/transverses/v1/consulterCRDetaille", "empty",
+			   extra);
+		memset(&r, 0, sizeof(r));
+		ck_assert_int_eq(fx_chorus_flow_report_get(&r, c, "CPP1"),
+				 FX_ENET);
+		assert_msg_has(cases[i].words);
+		ck_assert_int_eq(fx_chorus_last_http_status(c),
+				 atoi(cases[i].status));
+	}
+	fx_chorus_free(c);
+}
+END_TEST
+
 /* ---- Structures -------------------------------------------------------- */
 
 static void lookup_ok(fx_chorus *c, fx_chorus_structure *s, const char *siret)
@@ -1247,6 +1276,7 @@ static Suite *chorus_client_suite(void)
 	tcase_add_test(tc, search_follows_every_page);
 	tcase_add_test(tc, invoice_status_follows_its_history);
 	tcase_add_test(tc, post_gives_the_raw_answer);
+	tcase_add_test(tc, http_errors_are_named);
 	tcase_add_test(tc, structure_lookup_of_the_seeded_buyers);
 	tcase_add_test(tc, unknown_siret_is_not_found);
 	tcase_add_test(tc, unsubscribed_api_is_a_key_error);
