@@ -13,6 +13,7 @@
 
 #include <libxml/parser.h>
 #include <libxml/parserInternals.h>
+#include <libxml/SAX2.h>
 #include <libxml/tree.h>
 
 #include "internal.h"
@@ -283,6 +284,7 @@ struct parse_state {
 	const char *name;
 	int failed;
 	int entity_refused;
+	int root_whole; /* the root's start tag ends with '>' or "/>" */
 };
 
 static void lower_first(char *s)
@@ -342,10 +344,83 @@ static void refuse_entity(void *data, const xmlChar *name, int type,
 	xmlStopParser(pctxt);
 }
 
+/* The syntax a root element names, from its local name and namespace. */
+static int name_root(fx_doc *doc, xmlNodePtr root)
+{
+	const char *name = (const char *) root->name;
+	const char *ns =
+		root->ns && root->ns->href ? (const char *) root->ns->href : "";
+
+	free(doc->root_name);
+	free(doc->root_ns);
+	doc->root_name = fx_strdup(name);
+	doc->root_ns = fx_strdup(ns);
+	if (!doc->root_name || !doc->root_ns)
+		return FX_ENOMEM;
+
+	if (!strcmp(ns, NS_UBL_INVOICE) && !strcmp(name, "Invoice"))
+		doc->syntax = FX_SYNTAX_UBL_INVOICE;
+	else if (!strcmp(ns, NS_UBL_CREDITNOTE) && !strcmp(name, "CreditNote"))
+		doc->syntax = FX_SYNTAX_UBL_CREDITNOTE;
+	else if (!strcmp(ns, NS_CII_RSM) &&
+		 !strcmp(name, "CrossIndustryInvoice"))
+		doc->syntax = FX_SYNTAX_CII;
+	else if (!strcmp(ns, NS_ZF1_RSM) &&
+		 !strcmp(name, "CrossIndustryDocument"))
+		doc->syntax = FX_SYNTAX_ZUGFERD1;
+	else
+		doc->syntax = FX_SYNTAX_OTHER_XML;
+	return 0;
+}
+
+/*
+ * The tree builder's own handler, which libxml2 calls once it has read an
+ * element's name and attributes but before it checks that the start tag
+ * ends: for the root, look at what comes next, as libxml2 is about to.
+ */
+static void start_element(void *data, const xmlChar *localname,
+			  const xmlChar *prefix, const xmlChar *uri,
+			  int nb_namespaces, const xmlChar **namespaces,
+			  int nb_attributes, int nb_defaulted,
+			  const xmlChar **attributes)
+{
+	xmlParserCtxtPtr pctxt = data;
+	struct parse_state *st = pctxt->_private;
+	const xmlChar *cur = pctxt->input ? pctxt->input->cur : NULL;
+
+	if (st && !pctxt->node && cur)
+		st->root_whole =
+			cur[0] == '>' || (cur[0] == '/' && cur[1] == '>');
+	xmlSAX2StartElementNs(data, localname, prefix, uri, nb_namespaces,
+			      namespaces, nb_attributes, nb_defaulted,
+			      attributes);
+}
+
+/*
+ * A parse that failed still leaves the tree libxml2 built up to the first
+ * error, under the same limits as any parse of ours: no DTD, no entity,
+ * the depth limit.  When the root's start tag was read whole (WHOLE), with
+ * its prefix bound, the document says what it meant to be.  Otherwise the
+ * syntax stays unknown: so when the parse stopped at a refused entity
+ * declaration, which always comes before the root.
+ */
+static int name_broken_root(fx_doc *doc, xmlDocPtr partial, int whole)
+{
+	xmlNodePtr root = partial ? xmlDocGetRootElement(partial) : NULL;
+
+	doc->syntax = FX_SYNTAX_UNKNOWN;
+	if (!whole || !root || !root->name)
+		return 0;
+	/* an unbound prefix leaves "prefix:name" with no namespace */
+	if (strchr((const char *) root->name, ':'))
+		return 0;
+	return name_root(doc, root);
+}
+
 static int parse_xml(fx_doc *doc, fx_ctx *ctx)
 {
 	xmlParserCtxtPtr pctxt = NULL;
-	struct parse_state st = { ctx, doc->name, 0, 0 };
+	struct parse_state st = { ctx, doc->name, 0, 0, 0 };
 	int err = 0;
 
 	if (doc->bytes.len > INT32_MAX)
@@ -358,6 +433,7 @@ static int parse_xml(fx_doc *doc, fx_ctx *ctx)
 	pctxt->_private = &st;
 	pctxt->sax->serror = parse_error;
 	pctxt->sax->entityDecl = refuse_entity;
+	pctxt->sax->startElementNs = start_element;
 	pctxt->vctxt.error = NULL;
 	pctxt->vctxt.warning = NULL;
 	xmlCtxtUseOptions(pctxt, XML_PARSE_NONET | XML_PARSE_BIG_LINES |
@@ -375,6 +451,10 @@ static int parse_xml(fx_doc *doc, fx_ctx *ctx)
 		err = fx_ctx_last_error(ctx)->code;
 		if (err >= 0)
 			err = FX_EPARSE;
+		if (err == FX_EPARSE &&
+		    name_broken_root(doc, pctxt->myDoc, st.root_whole) ==
+			    FX_ENOMEM)
+			err = fx_ctx__error(ctx, FX_ENOMEM, "out of memory");
 		xmlFreeDoc(pctxt->myDoc);
 		pctxt->myDoc = NULL;
 		goto out;
@@ -427,30 +507,13 @@ static int set_profile(fx_doc *doc, xmlNodePtr id)
 static int recognise(fx_doc *doc)
 {
 	xmlNodePtr root = xmlDocGetRootElement(doc->xml);
-	const char *ns, *name;
 	xmlNodePtr ctx;
+	int err;
 
 	if (!root)
 		return FX_EPARSE;
-	name = (const char *) root->name;
-	ns = root->ns ? (const char *) root->ns->href : "";
-	doc->root_name = fx_strdup(name);
-	doc->root_ns = fx_strdup(ns);
-	if (!doc->root_name || !doc->root_ns)
-		return FX_ENOMEM;
-
-	if (!strcmp(ns, NS_UBL_INVOICE) && !strcmp(name, "Invoice"))
-		doc->syntax = FX_SYNTAX_UBL_INVOICE;
-	else if (!strcmp(ns, NS_UBL_CREDITNOTE) && !strcmp(name, "CreditNote"))
-		doc->syntax = FX_SYNTAX_UBL_CREDITNOTE;
-	else if (!strcmp(ns, NS_CII_RSM) &&
-		 !strcmp(name, "CrossIndustryInvoice"))
-		doc->syntax = FX_SYNTAX_CII;
-	else if (!strcmp(ns, NS_ZF1_RSM) &&
-		 !strcmp(name, "CrossIndustryDocument"))
-		doc->syntax = FX_SYNTAX_ZUGFERD1;
-	else
-		doc->syntax = FX_SYNTAX_OTHER_XML;
+	if ((err = name_root(doc, root)) < 0)
+		return err;
 
 	switch (doc->syntax) {
 	case FX_SYNTAX_UBL_INVOICE:
@@ -475,9 +538,14 @@ static int recognise(fx_doc *doc)
 	}
 }
 
-/* Takes BYTES over whatever the call ends with. */
-static int doc_from_bytes(fx_doc **out, fx_ctx *ctx, const char *name,
-			  struct fx_buf *bytes)
+/*
+ * Takes BYTES over whatever the call ends with.  XML that is not
+ * well-formed fails with FX_EPARSE and, when BROKEN is given, leaves there
+ * a document with neither tree nor bytes that tells what its root start
+ * tag said.
+ */
+static int doc_from_bytes(fx_doc **out, fx_doc **broken, fx_ctx *ctx,
+			  const char *name, struct fx_buf *bytes)
 {
 	fx_doc *doc = NULL;
 	int err;
@@ -496,8 +564,14 @@ static int doc_from_bytes(fx_doc **out, fx_ctx *ctx, const char *name,
 	doc->syntax =
 		sniff((const unsigned char *) doc->bytes.ptr, doc->bytes.len);
 	if (doc->syntax == FX_SYNTAX_OTHER_XML) {
-		if ((err = parse_xml(doc, ctx)) < 0)
+		if ((err = parse_xml(doc, ctx)) < 0) {
+			if (err == FX_EPARSE && broken) {
+				fx_buf_release(&doc->bytes);
+				*broken = doc;
+				doc = NULL;
+			}
 			goto out;
+		}
 		if ((err = recognise(doc)) < 0) {
 			fx_ctx__error(ctx, err, "cannot read the root of '%s'",
 				      name);
@@ -512,31 +586,41 @@ out:
 	return err;
 }
 
-int fx_doc_load_file(fx_doc **out, fx_ctx *ctx, const char *path)
+int fx_doc__load_file(fx_doc **out, fx_doc **broken, fx_ctx *ctx,
+		      const char *path)
 {
 	struct fx_buf bytes = FX_BUF_INIT;
 	const char *name = strcmp(path, "-") ? path : "<stdin>";
 	int err;
 
 	*out = NULL;
+	if (broken)
+		*broken = NULL;
 	fx_global__ensure_init();
 	fx_ctx__clear_error(ctx);
 	if ((err = fx_buf_read_file(&bytes, ctx, path, fx_ctx_max_size(ctx))) <
 	    0)
 		goto out;
-	err = doc_from_bytes(out, ctx, name, &bytes);
+	err = doc_from_bytes(out, broken, ctx, name, &bytes);
 out:
 	fx_buf_release(&bytes);
 	return err;
 }
 
-int fx_doc_load_memory(fx_doc **out, fx_ctx *ctx, const char *name,
-		       const void *data, size_t len)
+int fx_doc_load_file(fx_doc **out, fx_ctx *ctx, const char *path)
+{
+	return fx_doc__load_file(out, NULL, ctx, path);
+}
+
+int fx_doc__load_memory(fx_doc **out, fx_doc **broken, fx_ctx *ctx,
+			const char *name, const void *data, size_t len)
 {
 	struct fx_buf bytes = FX_BUF_INIT;
 	int err;
 
 	*out = NULL;
+	if (broken)
+		*broken = NULL;
 	fx_global__ensure_init();
 	fx_ctx__clear_error(ctx);
 	if (!name)
@@ -553,10 +637,16 @@ int fx_doc_load_memory(fx_doc **out, fx_ctx *ctx, const char *name,
 		fx_ctx__error(ctx, err, "out of memory");
 		goto out;
 	}
-	err = doc_from_bytes(out, ctx, name, &bytes);
+	err = doc_from_bytes(out, broken, ctx, name, &bytes);
 out:
 	fx_buf_release(&bytes);
 	return err;
+}
+
+int fx_doc_load_memory(fx_doc **out, fx_ctx *ctx, const char *name,
+		       const void *data, size_t len)
+{
+	return fx_doc__load_memory(out, NULL, ctx, name, data, len);
 }
 
 static int index_lines(fx_doc *doc)

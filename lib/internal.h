@@ -68,6 +68,19 @@ int fx_global__ensure_init(void);
 /* Conventional prefix for a namespace we know ("cbc", "ram"), or NULL. */
 const char *fx_ns__prefix(const char *ns);
 
+/*
+ * fx_doc_load_file and fx_doc_load_memory, and when they fail with
+ * FX_EPARSE on XML that is not well-formed, *BROKEN (if BROKEN is not
+ * NULL) is a document with no tree and no bytes, for the report only: its
+ * syntax, root name and namespace are those of the root start tag when the
+ * parse read it whole (FX_SYNTAX_UNKNOWN and NULL otherwise).  The caller
+ * frees it; *BROKEN is NULL after every other outcome.
+ */
+int fx_doc__load_file(fx_doc **out, fx_doc **broken, fx_ctx *ctx,
+		      const char *path);
+int fx_doc__load_memory(fx_doc **out, fx_doc **broken, fx_ctx *ctx,
+			const char *name, const void *data, size_t len);
+
 /* Documents: the libxml2 tree behind an XML document (xmlDocPtr). */
 void *fx_doc__xml(const fx_doc *doc);
 const char *fx_doc__bytes(const fx_doc *doc, size_t *len);

@@ -145,9 +145,13 @@ out:
 	return err;
 }
 
-/* Turn a failed load into a report that says why. */
+/*
+ * Turn a failed load into a report that says why; BROKEN, when the bytes
+ * were XML that is not well-formed, names the syntax its root start tag
+ * announced.
+ */
 static int load_failure(fx_report **out, fx_ctx *ctx, const char *name,
-			int code)
+			int code, const fx_doc *broken)
 {
 	const fx_error *e = fx_ctx_last_error(ctx);
 	fx_report *report = NULL;
@@ -159,6 +163,8 @@ static int load_failure(fx_report **out, fx_ctx *ctx, const char *name,
 		return code;
 	if ((err = fx_report_new(&report, name)) < 0)
 		return fx_ctx__error(ctx, err, "out of memory");
+	if (broken)
+		fx_report__set_doc(report, broken);
 	if (layer == FX_LAYER_XML)
 		fx_report_set_layer(report, FX_LAYER_INPUT, FX_LAYER_PASS);
 	if ((err = fx_report__addf(report, FX_SEVERITY_FATAL, layer,
@@ -176,14 +182,17 @@ static int load_failure(fx_report **out, fx_ctx *ctx, const char *name,
 int fx_validate_file(fx_report **out, fx_ctx *ctx, const char *path,
 		     const fx_validate_opts *opts)
 {
-	fx_doc *doc = NULL;
+	fx_doc *doc = NULL, *broken = NULL;
 	int err;
 
 	*out = NULL;
-	if ((err = fx_doc_load_file(&doc, ctx, path)) < 0)
-		return load_failure(out, ctx,
-				    strcmp(path, "-") ? path : "<stdin>", err);
-	err = fx_validate(out, ctx, doc, opts);
+	if ((err = fx_doc__load_file(&doc, &broken, ctx, path)) < 0)
+		err = load_failure(out, ctx,
+				   strcmp(path, "-") ? path : "<stdin>", err,
+				   broken);
+	else
+		err = fx_validate(out, ctx, doc, opts);
+	fx_doc_free(broken);
 	fx_doc_free(doc);
 	return err;
 }
@@ -192,13 +201,17 @@ int fx_validate_memory(fx_report **out, fx_ctx *ctx, const char *name,
 		       const void *data, size_t len,
 		       const fx_validate_opts *opts)
 {
-	fx_doc *doc = NULL;
+	fx_doc *doc = NULL, *broken = NULL;
 	int err;
 
 	*out = NULL;
-	if ((err = fx_doc_load_memory(&doc, ctx, name, data, len)) < 0)
-		return load_failure(out, ctx, name ? name : "<memory>", err);
-	err = fx_validate(out, ctx, doc, opts);
+	if ((err = fx_doc__load_memory(&doc, &broken, ctx, name, data, len)) <
+	    0)
+		err = load_failure(out, ctx, name ? name : "<memory>", err,
+				   broken);
+	else
+		err = fx_validate(out, ctx, doc, opts);
+	fx_doc_free(broken);
 	fx_doc_free(doc);
 	return err;
 }

@@ -88,7 +88,8 @@ FX_EXTERN void fx_report_set_layer(fx_report *report, fx_layer layer,
 FX_EXTERN void fx_report_set_error(fx_report *report, int code);
 FX_EXTERN int fx_report_error(const fx_report *report);
 
-/* What the document turned out to be; FX_SYNTAX_UNKNOWN when unread. */
+/* What the document turned out to be; FX_SYNTAX_UNKNOWN when unread.  XML
+ * that is not well-formed is named by its root start tag, when whole. */
 FX_EXTERN fx_syntax fx_report_syntax(const fx_report *report);
 FX_EXTERN fx_profile fx_report_profile(const fx_report *report);
 FX_EXTERN const char *fx_report_profile_id(const fx_report *report);
