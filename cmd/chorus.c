@@ -441,33 +441,12 @@ void chorus_release(struct chorus_cli *cc)
  * is only a cache). */
 static cJSON *cache_read(const char *path)
 {
-	FILE *fp = fopen(path, "r");
-	char *text = NULL;
-	size_t len = 0, cap = 0, n;
 	cJSON *root = NULL;
+	char *text;
+	size_t len;
 
-	if (fp) {
-		for (;;) {
-			if (cap - len < 4096) {
-				char *p;
-
-				if (cap > CACHE_MAX_BYTES)
-					break;
-				cap = cap ? cap * 2 : 16384;
-				if (!(p = realloc(text, cap + 1)))
-					break;
-				text = p;
-			}
-			n = fread(text + len, 1, cap - len, fp);
-			len += n;
-			if (n == 0)
-				break;
-		}
-		if (text && !ferror(fp) && len <= CACHE_MAX_BYTES) {
-			text[len] = '\0';
-			root = cJSON_Parse(text);
-		}
-		fclose(fp);
+	if (!cli_read_file(path, CACHE_MAX_BYTES, &text, &len)) {
+		root = cJSON_Parse(text);
 		free(text);
 	}
 	if (root && !cJSON_IsObject(root)) {

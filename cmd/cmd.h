@@ -179,6 +179,10 @@ int cli_text_or_json(const char *arg, int *json);
 struct cJSON;
 int cli_print_json(FILE *fp, const struct cJSON *root);
 double cli_now(void);
+/* Read a whole file ("-": standard input) into *OUT (free()), a NUL after
+ * its *LEN bytes, refusing more than MAX bytes (0: no limit).  0, or an
+ * errno value: EFBIG when larger than MAX. */
+int cli_read_file(const char *path, size_t max, char **out, size_t *len);
 /* colour wanted for a stream: WHEN is auto, always or never; -1 if bad */
 int cli_color(const char *when, FILE *stream);
 /* print usage to stdout (help) or stderr (error), return the exit code */

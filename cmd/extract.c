@@ -320,15 +320,22 @@ out:
 
 /* ---- zip archives -------------------------------------------------- */
 
+/* A local file header or an empty archive's end record. */
+static int looks_like_zip(const unsigned char *p, size_t n)
+{
+	return n >= 4 && p[0] == 'P' && p[1] == 'K' &&
+	       ((p[2] == 3 && p[3] == 4) || (p[2] == 5 && p[3] == 6));
+}
+
 /* The input, read whole, when it is standard input (which cannot be
  * read twice); for a file, only whether it starts like a zip archive. */
 static int sniff(const char *input, unsigned char **data, size_t *len,
 		 int *is_zip)
 {
 	unsigned char head[4];
-	size_t cap = 0, n = 0;
+	char *text;
 	ssize_t got;
-	int fd;
+	int fd, err;
 
 	*data = NULL;
 	*len = 0;
@@ -339,50 +346,22 @@ static int sniff(const char *input, unsigned char **data, size_t *len,
 			return 0;
 		got = read(fd, head, sizeof(head));
 		close(fd);
-		*is_zip = got == 4 && head[0] == 'P' && head[1] == 'K' &&
-			  ((head[2] == 3 && head[3] == 4) ||
-			   (head[2] == 5 && head[3] == 6));
+		*is_zip = got > 0 && looks_like_zip(head, (size_t) got);
 		return 0;
 	}
-	for (;;) {
-		if (n == cap) {
-			unsigned char *p;
-
-			if (cap >= FX_DEFAULT_MAX_SIZE) {
-				cli_error("standard input is larger than the "
-					  "limit of %zu bytes",
-					  FX_DEFAULT_MAX_SIZE);
-				free(*data);
-				*data = NULL;
-				return EXIT_IO;
-			}
-			cap = cap ? cap * 2 : 65536;
-			if (!(p = realloc(*data, cap))) {
-				cli_error("out of memory");
-				free(*data);
-				*data = NULL;
-				return EXIT_INTERNAL;
-			}
-			*data = p;
-		}
-		got = read(STDIN_FILENO, *data + n, cap - n);
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got < 0) {
-			cli_error("cannot read standard input: %s",
-				  strerror(errno));
-			free(*data);
-			*data = NULL;
-			return EXIT_IO;
-		}
-		if (got == 0)
-			break;
-		n += (size_t) got;
-	}
-	*len = n;
-	*is_zip = n >= 4 && (*data)[0] == 'P' && (*data)[1] == 'K' &&
-		  (((*data)[2] == 3 && (*data)[3] == 4) ||
-		   ((*data)[2] == 5 && (*data)[3] == 6));
+	err = cli_read_file("-", FX_DEFAULT_MAX_SIZE, &text, len);
+	if (err == EFBIG)
+		cli_error(
+			"standard input is larger than the limit of %zu bytes",
+			FX_DEFAULT_MAX_SIZE);
+	else if (err == ENOMEM)
+		cli_error("out of memory");
+	else if (err)
+		cli_error("cannot read standard input: %s", strerror(err));
+	if (err)
+		return err == ENOMEM ? EXIT_INTERNAL : EXIT_IO;
+	*data = (unsigned char *) text;
+	*is_zip = looks_like_zip(*data, *len);
 	return 0;
 }
 

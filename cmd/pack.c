@@ -66,57 +66,18 @@ struct input {
 
 static int read_input(fx_ctx *ctx, struct input *in, const char *path)
 {
-	FILE *fp;
-	char *d = NULL;
-	size_t len = 0, cap = 0, max = fx_ctx_max_size(ctx);
+	size_t max = fx_ctx_max_size(ctx);
+	int err;
 
 	in->path = path;
-	if (!strcmp(path, "-")) {
-		fp = stdin;
-	} else if (!(fp = fopen(path, "rb"))) {
-		cli_error("cannot read '%s': %s", path, strerror(errno));
-		return EXIT_IO;
-	}
-	for (;;) {
-		size_t got;
-
-		if (len == cap) {
-			char *n;
-
-			cap = cap ? 2 * cap : 65536;
-			if (!(n = realloc(d, cap))) {
-				free(d);
-				if (fp != stdin)
-					fclose(fp);
-				cli_error("out of memory");
-				return EXIT_INTERNAL;
-			}
-			d = n;
-		}
-		got = fread(d + len, 1, cap - len, fp);
-		len += got;
-		if (max && len > max) {
-			free(d);
-			if (fp != stdin)
-				fclose(fp);
-			cli_error("'%s' is larger than %zu bytes", path, max);
-			return EXIT_IO;
-		}
-		if (got == 0)
-			break;
-	}
-	if (ferror(fp)) {
-		cli_error("cannot read '%s': %s", path, strerror(errno));
-		free(d);
-		if (fp != stdin)
-			fclose(fp);
-		return EXIT_IO;
-	}
-	if (fp != stdin)
-		fclose(fp);
-	in->data = d;
-	in->len = len;
-	return EXIT_VALID;
+	err = cli_read_file(path, max, &in->data, &in->len);
+	if (err == EFBIG)
+		cli_error("'%s' is larger than %zu bytes", path, max);
+	else if (err == ENOMEM)
+		cli_error("out of memory");
+	else if (err)
+		cli_error("cannot read '%s': %s", path, strerror(err));
+	return !err ? EXIT_VALID : err == ENOMEM ? EXIT_INTERNAL : EXIT_IO;
 }
 
 /* The base name of PATH. */

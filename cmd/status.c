@@ -106,25 +106,16 @@ static int looks_like_flow(const char *s)
 /* The digest of the file at PATH; -1 when it cannot be read. */
 static int file_digest(const char *path, char out[65])
 {
-	FILE *fp;
 	struct stat st;
-	unsigned char *d;
-	size_t n;
-	int ret = -1;
+	char *data;
+	size_t len;
 
 	if (stat(path, &st) < 0 || !S_ISREG(st.st_mode) ||
-	    !(fp = fopen(path, "rb")))
+	    cli_read_file(strcmp(path, "-") ? path : "./-", 0, &data, &len))
 		return -1;
-	if ((d = malloc((size_t) st.st_size + 1))) {
-		n = fread(d, 1, (size_t) st.st_size + 1, fp);
-		if (!ferror(fp) && n == (size_t) st.st_size) {
-			fx_sha256_hex(out, d, n);
-			ret = 0;
-		}
-		free(d);
-	}
-	fclose(fp);
-	return ret;
+	fx_sha256_hex(out, data, len);
+	free(data);
+	return 0;
 }
 
 /* The index of the entry an operand names, or -1. */

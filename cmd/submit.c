@@ -167,55 +167,23 @@ static void raise_status(struct result *r, int status)
 static int read_file(struct submit *s, const char *path, unsigned char **out,
 		     size_t *len)
 {
-	FILE *fp;
-	unsigned char *d = NULL, *p;
-	size_t n = 0, cap = 0, got;
+	char *data;
+	int err;
 
-	*out = NULL;
-	*len = 0;
-	if (!(fp = fopen(path, "rb"))) {
+	/* a file named "-", not standard input: the journal needs a file */
+	err = cli_read_file(strcmp(path, "-") ? path : "./-", s->max_size,
+			    &data, len);
+	*out = (unsigned char *) data;
+	if (err == EFBIG)
+		chorus_error(&s->cc,
+			     "'%s' is larger than %zu bytes (--max-size)", path,
+			     s->max_size);
+	else if (err == ENOMEM)
+		chorus_error(&s->cc, "out of memory");
+	else if (err)
 		chorus_error(&s->cc, "cannot read '%s': %s", path,
-			     strerror(errno));
-		return EXIT_IO;
-	}
-	for (;;) {
-		if (cap - n < 65536) {
-			cap = cap ? cap * 2 : 262144;
-			if (cap > s->max_size + 1)
-				cap = s->max_size + 1;
-			if (cap <= n) {
-				chorus_error(&s->cc,
-					     "'%s' is larger than %zu bytes "
-					     "(--max-size)",
-					     path, s->max_size);
-				fclose(fp);
-				free(d);
-				return EXIT_IO;
-			}
-			if (!(p = realloc(d, cap))) {
-				fclose(fp);
-				free(d);
-				chorus_error(&s->cc, "out of memory");
-				return EXIT_INTERNAL;
-			}
-			d = p;
-		}
-		got = fread(d + n, 1, cap - n, fp);
-		n += got;
-		if (got == 0)
-			break;
-	}
-	if (ferror(fp)) {
-		chorus_error(&s->cc, "cannot read '%s': %s", path,
-			     strerror(errno));
-		fclose(fp);
-		free(d);
-		return EXIT_IO;
-	}
-	fclose(fp);
-	*out = d;
-	*len = n;
-	return EXIT_VALID;
+			     strerror(err));
+	return !err ? EXIT_VALID : err == ENOMEM ? EXIT_INTERNAL : EXIT_IO;
 }
 
 struct units {

@@ -244,6 +244,47 @@ void cli_output_abort(struct cli_output *out)
 	memset(out, 0, sizeof(*out));
 }
 
+int cli_read_file(const char *path, size_t max, char **out, size_t *len)
+{
+	FILE *fp = strcmp(path, "-") ? fopen(path, "rb") : stdin;
+	char *d = NULL, *p;
+	size_t n = 0, cap = 0, got;
+	int err = 0;
+
+	*out = NULL;
+	*len = 0;
+	if (!fp)
+		return errno;
+	do {
+		if (cap - n < 65536) {
+			cap = cap ? cap * 2 : 262144;
+			if (!(p = realloc(d, cap + 1))) {
+				err = ENOMEM;
+				break;
+			}
+			d = p;
+		}
+		got = fread(d + n, 1, cap - n, fp);
+		n += got;
+		if (max && n > max)
+			err = EFBIG;
+	} while (got && !err);
+	if (!err && ferror(fp))
+		err = errno ? errno : EIO;
+	if (fp != stdin)
+		fclose(fp);
+	if (err) {
+		free(d);
+		return err;
+	}
+	if (!d && !(d = malloc(1)))
+		return ENOMEM;
+	d[n] = '\0';
+	*out = d;
+	*len = n;
+	return 0;
+}
+
 /* ---- JSON in the house style ------------------------------------------- */
 
 /* A scalar, or an object key, as JSON text. */
