@@ -336,6 +336,24 @@ static int json_integer(const cJSON *item, long long *out)
 }
 
 /*
+ * A finite number as text: the shortest that reads back as the same
+ * double, which is how the answer wrote it unless it wrote more digits
+ * than a double holds.  ("%.17g" would turn 5293.68 into
+ * 5293.6800000000003.)
+ */
+static void number_text(char *out, size_t size, double d)
+{
+	int prec;
+
+	for (prec = 1; prec < 17; prec++) {
+		snprintf(out, size, "%.*g", prec, d);
+		if (strtod(out, NULL) == d)
+			return;
+	}
+	snprintf(out, size, "%.17g", d);
+}
+
+/*
  * A text field: a string, or a number written as text (some identifiers
  * may come as numbers).  *out is NULL when the field is absent or null.
  * Other types are an error; so is an absent field when REQUIRED.
@@ -365,7 +383,7 @@ static int get_text(char **out, fx_ctx *ctx, const cJSON *obj,
 		if (json_integer(item, &v) == 0)
 			snprintf(num, sizeof(num), "%lld", v);
 		else if (isfinite(item->valuedouble))
-			snprintf(num, sizeof(num), "%.17g", item->valuedouble);
+			number_text(num, sizeof(num), item->valuedouble);
 		else
 			return bad_field(ctx, what, field, "a number");
 		if (!(*out = fx_strdup(num)))
@@ -484,16 +502,51 @@ void fx_chorus_opts_init(fx_chorus_opts *opts)
 	opts->backoff_ms = 500;
 }
 
+/* Is HOST ("127.0.0.1:8443", "[::1]", "localhost") this machine? */
+static int is_loopback(const char *host)
+{
+	size_t n = host[0] == '[' ? strcspn(host, "]") + 1 : strcspn(host, ":");
+
+	return (n == 9 && !strncasecmp(host, "localhost", 9)) ||
+	       (n == 5 && !strncmp(host, "[::1]", 5)) ||
+	       (!strncmp(host, "127.", 4) && strspn(host, "0123456789.") == n);
+}
+
+/*
+ * An API or token URL: https, or plain http to this machine only (a test
+ * server), so that the credentials never cross a network in the clear;
+ * and without a user:password part, which a message could show.  The
+ * messages name the host only.
+ */
 static int check_url(fx_ctx *ctx, const char *what, const char *url)
 {
-	if (strncasecmp(url, "https://", 8) && strncasecmp(url, "http://", 7))
+	const char *rest;
+	char host[256];
+
+	url_host(host, sizeof(host), url);
+	if (!strncasecmp(url, "https://", 8))
+		rest = url + 8;
+	else if (!strncasecmp(url, "http://", 7))
+		rest = url + 7;
+	else
 		return fx_ctx__error(ctx, FX_EINVALID,
-				     "%s '%s' is not an http or https URL",
-				     what, url);
+				     "the %s (host %s) is not an https URL",
+				     what, host);
+	if (memchr(rest, '@', strcspn(rest, "/?#")))
+		return fx_ctx__error(ctx, FX_EINVALID,
+				     "the %s (host %s) holds a user name or "
+				     "password: credentials belong in the "
+				     "profile",
+				     what, host);
 	if (strpbrk(url, " \t\r\n"))
 		return fx_ctx__error(ctx, FX_EINVALID,
-				     "%s '%s' has white space in it", what,
-				     url);
+				     "the %s (host %s) has white space in it",
+				     what, host);
+	if (rest == url + 7 && !is_loopback(host))
+		return fx_ctx__error(ctx, FX_EINVALID,
+				     "the %s http://%s would send the "
+				     "credentials in the clear: use https",
+				     what, host);
 	return 0;
 }
 
@@ -554,11 +607,14 @@ int fx_chorus_new(fx_chorus **out, fx_ctx *ctx, const fx_chorus_opts *opts)
 		return fx_ctx__error(ctx, FX_EINVALID,
 				     "backoff of %ld ms is negative",
 				     opts->backoff_ms);
-	if (!(api_url = opts->api_url ? opts->api_url
-				      : fx_chorus_default_api_url(opts->env)))
+	/* the environment gives the URLs that are not given */
+	if ((!opts->api_url || !opts->token_url) &&
+	    !fx_chorus_default_api_url(opts->env))
 		return fx_ctx__error(ctx, FX_EINVALID,
 				     "unknown Chorus Pro environment %d",
 				     (int) opts->env);
+	api_url = opts->api_url ? opts->api_url
+				: fx_chorus_default_api_url(opts->env);
 	token_url = opts->token_url ? opts->token_url
 				    : fx_chorus_default_token_url(opts->env);
 	if ((err = check_url(ctx, "API URL", api_url)) < 0 ||
@@ -684,6 +740,11 @@ static void answer_release(struct answer *ans)
 	fx_buf_release(&ans->body);
 }
 
+static long connect_timeout_ms(const fx_chorus *c)
+{
+	return c->timeout_ms < MAX_CONNECT_MS ? c->timeout_ms : MAX_CONNECT_MS;
+}
+
 /* Whether a failed transfer may have delivered the request. */
 static int may_have_sent(fx_chorus *c, CURLcode rc)
 {
@@ -752,9 +813,7 @@ static CURLcode http_once(fx_chorus *c, const char *url,
 		curl_easy_setopt(h, CURLOPT_CAINFO, c->cacert);
 	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, c->timeout_ms);
-	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS,
-			 c->timeout_ms < MAX_CONNECT_MS ? c->timeout_ms
-							: MAX_CONNECT_MS);
+	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, connect_timeout_ms(c));
 	curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t) MAX_ANSWER);
 	curl_easy_setopt(h, CURLOPT_USERAGENT, "facture/" FX_VERSION);
 	curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
@@ -792,25 +851,45 @@ static CURLcode http_once(fx_chorus *c, const char *url,
 	return rc;
 }
 
+/* MS milliseconds in words, "30 s" or "0.5 s". */
+static void duration(char *out, size_t size, long ms)
+{
+	if (ms % 1000)
+		snprintf(out, size, "%.1f s", ms / 1000.0);
+	else
+		snprintf(out, size, "%ld s", ms / 1000);
+}
+
 /* A curl failure in words.  *retry says whether trying again may help. */
 static int net_error(fx_chorus *c, CURLcode rc, const char *url,
 		     const struct answer *ans, int *retry)
 {
-	char host[256];
+	char host[256], limit[32];
 	const char *detail = c->errbuf[0] ? c->errbuf : curl_easy_strerror(rc);
+	double connect_s = -1;
+	long request_size = -1;
 
 	url_host(host, sizeof(host), url);
 	*retry = 0;
 	switch (rc) {
 	case CURLE_OPERATION_TIMEDOUT:
 		*retry = 1;
-		if (c->timeout_ms % 1000)
+		/* the connection has a shorter limit of its own */
+		if (curl_easy_getinfo(c->curl, CURLINFO_CONNECT_TIME,
+				      &connect_s) == CURLE_OK &&
+		    connect_s == 0 &&
+		    curl_easy_getinfo(c->curl, CURLINFO_REQUEST_SIZE,
+				      &request_size) == CURLE_OK &&
+		    request_size == 0) {
+			duration(limit, sizeof(limit), connect_timeout_ms(c));
 			return fx_ctx__error(c->ctx, FX_ENET,
-					     "no answer from %s within %.1f s",
-					     host, c->timeout_ms / 1000.0);
+					     "cannot connect to %s within %s",
+					     host, limit);
+		}
+		duration(limit, sizeof(limit), c->timeout_ms);
 		return fx_ctx__error(c->ctx, FX_ENET,
-				     "no answer from %s within %ld s", host,
-				     c->timeout_ms / 1000);
+				     "no answer from %s within %s", host,
+				     limit);
 	case CURLE_COULDNT_RESOLVE_HOST:
 		*retry = 1;
 		return fx_ctx__error(c->ctx, FX_ENET, "cannot resolve %s: %s",
@@ -1117,6 +1196,8 @@ static int token_fetch(fx_chorus *c)
 		backoff(c, attempt);
 	}
 out:
+	/* a token answer holds the token */
+	buf_wipe_release(&ans.body);
 	answer_release(&ans);
 	slist_wipe_free(headers);
 	buf_wipe_release(&form);
@@ -1342,10 +1423,14 @@ static int api_call(fx_chorus *c, const char *path, const char *body,
 				 * early): a new one, and the same call
 				 * again, once.  A 401 comes before any
 				 * processing, so this is safe for a
-				 * deposit too.
+				 * deposit too (and the refused request
+				 * did not count: should no new token
+				 * come, nothing was sent).
 				 */
 				renewed = 1;
 				token_drop(c);
+				if (sent)
+					*sent = 0;
 				continue;
 			} else {
 				err = fx_ctx__error(c->ctx, FX_EKEY,

@@ -10,9 +10,12 @@
  * and reads back what it saw (/_fake/deposits, /_fake/stats), so that
  * what is asserted is what went over the wire, not what the client says.
  */
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -418,9 +421,71 @@ START_TEST(missing_credentials_are_named)
 	opts_from_env(&o);
 	o.api_url = "ftp://example.org";
 	ck_assert_int_eq(fx_chorus_new(&c, ctx, &o), FX_EINVALID);
-	assert_msg_has("ftp://example.org");
+	assert_msg_has("API URL (host example.org) is not an https URL");
 	/* nothing went over the wire */
 	ck_assert_int_eq(stats_requests(TOKEN_PATH), 0);
+}
+END_TEST
+
+START_TEST(unknown_environment_is_refused)
+{
+	fx_chorus_opts o;
+	fx_chorus *c = NULL;
+
+	/* an API URL of its own, but the token URL from the environment */
+	opts_from_env(&o);
+	o.token_url = NULL;
+	o.env = (fx_chorus_env) 7;
+	ck_assert_int_eq(fx_chorus_new(&c, ctx, &o), FX_EINVALID);
+	ck_assert_ptr_null(c);
+	assert_msg_has("unknown Chorus Pro environment 7");
+	/* the other way round */
+	opts_from_env(&o);
+	o.api_url = NULL;
+	o.env = (fx_chorus_env) -1;
+	ck_assert_int_eq(fx_chorus_new(&c, ctx, &o), FX_EINVALID);
+	ck_assert_ptr_null(c);
+	assert_msg_has("unknown Chorus Pro environment -1");
+}
+END_TEST
+
+/* https, or http to this machine; never a user:password in the URL. */
+START_TEST(urls_are_checked)
+{
+	static const struct {
+		const char *url, *words; /* words NULL: accepted */
+	} cases[] = {
+		{ "http://api.example.org", "in the clear: use https" },
+		{ "http://127.0.0.1.example.org:80", "in the clear" },
+		{ "https://TECH_1_x:s3cret@api.example.org",
+		  "credentials belong" },
+		{ "ftp://api.example.org", "not an https URL" },
+		{ "https://api.example.org/a b", "white space" },
+		{ "https://api.example.org", NULL },
+		{ "http://localhost:9", NULL },
+		{ "http://[::1]:9", NULL },
+		{ "http://127.0.0.1:9", NULL },
+	};
+	fx_chorus_opts o;
+	fx_chorus *c;
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		opts_from_env(&o);
+		o.api_url = cases[i].url;
+		c = NULL;
+		if (!cases[i].words) {
+			assert_ok(fx_chorus_new(&c, ctx, &o));
+			fx_chorus_free(c);
+			continue;
+		}
+		ck_assert_msg(fx_chorus_new(&c, ctx, &o) == FX_EINVALID,
+			      "%s accepted", cases[i].url);
+		ck_assert_ptr_null(c);
+		assert_msg_has(cases[i].words);
+		ck_assert_msg(!strstr(msg(), "s3cret"), "secret in '%s'",
+			      msg());
+	}
 }
 END_TEST
 
@@ -510,6 +575,32 @@ START_TEST(deposit_is_repeated_once_when_the_token_is_refused)
 	ck_assert_int_eq(stats_requests(DEPOSIT_PATH), 2);
 	ck_assert_int_eq(deposit_count(), 1);
 	fx_chorus_deposit_clear(&d);
+	fx_chorus_free(c);
+}
+END_TEST
+
+/*
+ * The API refused the token of a deposit (before any processing), and
+ * PISTE then gave no new one: the flow surely does not exist.
+ */
+START_TEST(deposit_whose_token_cannot_be_renewed_surely_did_not_arrive)
+{
+	fx_chorus_opts o;
+	fx_chorus *c;
+	fx_chorus_deposit d;
+
+	opts_from_env(&o);
+	o.retries = 0;
+	c = client_with(&o);
+	assert_ok(fx_chorus_check(c));
+	fake_fault(DEPOSIT_PATH, "401", NULL);
+	fake_fault(TOKEN_PATH, "503", NULL);
+	ck_assert_int_eq(deposit_ubl(c, &d, "F-401-2"), FX_ENET);
+	assert_msg_has("PISTE is unavailable (HTTP 503)");
+	ck_assert_int_eq(d.maybe_sent, 0);
+	ck_assert_ptr_null(d.flow);
+	ck_assert_int_eq(stats_requests(DEPOSIT_PATH), 1);
+	ck_assert_int_eq(deposit_count(), 0);
 	fx_chorus_free(c);
 }
 END_TEST
@@ -712,6 +803,62 @@ START_TEST(deposit_to_a_closed_port_surely_did_not_arrive)
 }
 END_TEST
 
+/*
+ * A port on loopback where connections are never accepted: a listener
+ * with a backlog of 0 whose only place is taken, so that the kernel drops
+ * the SYN of any other client, which then waits.
+ */
+static int black_hole(int *filler)
+{
+	struct sockaddr_in a;
+	socklen_t alen = sizeof(a);
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	ck_assert_int_ge(fd, 0);
+	memset(&a, 0, sizeof(a));
+	a.sin_family = AF_INET;
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *) &a, sizeof(a)), 0);
+	ck_assert_int_eq(listen(fd, 0), 0);
+	ck_assert_int_eq(getsockname(fd, (struct sockaddr *) &a, &alen), 0);
+	*filler = socket(AF_INET, SOCK_STREAM, 0);
+	ck_assert_int_ge(*filler, 0);
+	ck_assert_int_eq(connect(*filler, (struct sockaddr *) &a, sizeof(a)),
+			 0);
+	return fd;
+}
+
+START_TEST(deposit_that_cannot_connect_in_time_surely_did_not_arrive)
+{
+	fx_chorus_opts o;
+	fx_chorus *c;
+	fx_chorus_deposit d;
+	struct sockaddr_in a;
+	socklen_t alen = sizeof(a);
+	char url[64], where[64];
+	int filler, fd = black_hole(&filler);
+
+	ck_assert_int_eq(getsockname(fd, (struct sockaddr *) &a, &alen), 0);
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d", ntohs(a.sin_port));
+	snprintf(where, sizeof(where), "cannot connect to 127.0.0.1:%d",
+		 ntohs(a.sin_port));
+	/* the token from the fake, an API URL that never answers */
+	opts_from_env(&o);
+	o.api_url = url;
+	o.timeout_ms = 1000;
+	c = client_with(&o);
+	ck_assert_int_eq(deposit_ubl(c, &d, "F-HOLE-1"), FX_ENET);
+	/* it says what did not happen, and after how long */
+	assert_msg_has(where);
+	assert_msg_has("within 1 s");
+	ck_assert_int_eq(d.maybe_sent, 0);
+	ck_assert_int_eq(retries_seen, 0);
+	fx_chorus_free(c);
+	close(filler);
+	close(fd);
+}
+END_TEST
+
 START_TEST(coderetour_with_http_200_is_an_error_with_the_libelle)
 {
 	fx_chorus *c = client();
@@ -819,6 +966,29 @@ START_TEST(search_is_retried_after_two_503)
 	ck_assert_str_eq(inv[0].flow, d.flow);
 	fx_chorus_invoices_free(inv, n);
 	fx_chorus_deposit_clear(&d);
+	fx_chorus_free(c);
+}
+END_TEST
+
+/* On a connection kept from the call before: it was made, the answer
+ * did not come. */
+START_TEST(search_timeout_is_no_answer_within_the_timeout)
+{
+	fx_chorus_opts o;
+	fx_chorus *c;
+	fx_chorus_invoice *inv = NULL;
+	size_t n = 0;
+
+	opts_from_env(&o);
+	o.timeout_ms = 1500;
+	o.retries = 0;
+	c = client_with(&o);
+	assert_ok(fx_chorus_check(c));
+	fake_fault(SEARCH_PATH, "slow", "\"delay\": 3");
+	ck_assert_int_eq(fx_chorus_invoices_search(&inv, &n, c, NULL), FX_ENET);
+	assert_msg_has("no answer from 127.0.0.1:");
+	assert_msg_has("within 1.5 s");
+	ck_assert_ptr_null(inv);
 	fx_chorus_free(c);
 }
 END_TEST
@@ -934,7 +1104,9 @@ START_TEST(invoice_status_follows_its_history)
 	ck_assert_uint_eq(n, 1);
 	ck_assert_str_eq(inv[0].status, "DEPOSEE");
 	ck_assert_str_eq(inv[0].type, "FACTURE");
+	/* montantTTC 5293.68 as the JSON wrote it, not as a double */
 	ck_assert_ptr_nonnull(inv[0].amount);
+	ck_assert_str_eq(inv[0].amount, "5293.68");
 	assert_ok(fx_chorus_invoice_status(&s1, c, inv[0].id));
 	assert_ok(fx_chorus_invoice_status(&s2, c, inv[0].id));
 	ck_assert(!strcmp(s1, "DEPOSEE") || !strcmp(s1, "MISE_A_DISPOSITION"));
@@ -1248,11 +1420,16 @@ static Suite *chorus_client_suite(void)
 	tcase_add_test(tc, untrusted_certificate_is_a_network_error_about_tls);
 	tcase_add_test(tc, system_trust_store_does_not_trust_the_test_ca);
 	tcase_add_test(tc, missing_credentials_are_named);
+	tcase_add_test(tc, unknown_environment_is_refused);
+	tcase_add_test(tc, urls_are_checked);
 	tcase_add_test(tc, nothing_listening_is_a_network_error);
 	tcase_add_test(tc, token_is_kept_then_renewed_before_it_expires);
 	tcase_add_test(tc, revoked_token_is_renewed_and_the_call_repeated_once);
 	tcase_add_test(tc, token_refused_twice_is_a_key_error);
 	tcase_add_test(tc, deposit_is_repeated_once_when_the_token_is_refused);
+	tcase_add_test(
+		tc,
+		deposit_whose_token_cannot_be_renewed_surely_did_not_arrive);
 	tcase_add_test(tc, token_endpoint_unavailable_is_retried);
 	tcase_add_test(tc, deposit_returns_the_flow_and_is_recorded);
 	tcase_add_test(tc, deposited_invoice_is_integrated);
@@ -1262,6 +1439,8 @@ static Suite *chorus_client_suite(void)
 	tcase_add_test(tc, deposit_timeout_after_sending_may_have_arrived);
 	tcase_add_test(tc, deposit_reset_is_maybe_sent_either_way);
 	tcase_add_test(tc, deposit_to_a_closed_port_surely_did_not_arrive);
+	tcase_add_test(
+		tc, deposit_that_cannot_connect_in_time_surely_did_not_arrive);
 	tcase_add_test(tc,
 		       coderetour_with_http_200_is_an_error_with_the_libelle);
 	tcase_add_test(tc,
@@ -1271,6 +1450,7 @@ static Suite *chorus_client_suite(void)
 	tcase_add_test(tc, malformed_answer_is_an_error_quoting_it);
 	tcase_add_test(tc, empty_answer_is_an_error);
 	tcase_add_test(tc, search_is_retried_after_two_503);
+	tcase_add_test(tc, search_timeout_is_no_answer_within_the_timeout);
 	tcase_add_test(tc, search_gives_up_after_the_retries);
 	tcase_add_test(tc, search_without_result_is_empty_in_both_styles);
 	tcase_add_test(tc, search_follows_every_page);
