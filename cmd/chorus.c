@@ -662,14 +662,12 @@ int chorus_find_earlier(struct chorus_cli *cc, const fx_journal_entry *e,
 	if ((err = fx_chorus_invoices_search(&inv, &n, cc->client, &q)) < 0)
 		return err;
 	for (i = 0; i < n && !found; i++) {
-		const fx_journal_entry *other;
-
 		if (!inv[i].number || strcmp(inv[i].number, number) ||
 		    !inv[i].flow || !*inv[i].flow)
 			continue;
-		/* a flow the journal gives to another deposit is not ours */
-		other = fx_journal_find_flow(cc->journal, inv[i].flow);
-		if (other && strcmp(other->sha256, e->sha256))
+		/* a flow the journal knows belongs to another attempt, even
+		 * of the same bytes (--again): E has none yet */
+		if (fx_journal_find_flow(cc->journal, inv[i].flow))
 			continue;
 		*flow = strdup(inv[i].flow);
 		*date = inv[i].deposit_date ? strdup(inv[i].deposit_date)

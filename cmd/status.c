@@ -124,11 +124,10 @@ static long find_operand(const fx_journal *j, const char *arg)
 	const fx_journal_entry *e = NULL;
 	char sha[65];
 	size_t i, n = fx_journal_count(j);
+	int gone = file_digest(arg, sha) < 0;
 
-	if (file_digest(arg, sha) == 0)
+	if (!gone)
 		e = fx_journal_find_sha256(j, sha);
-	else if (looks_like_flow(arg))
-		e = fx_journal_find_flow(j, arg);
 	if (!e && looks_like_flow(arg))
 		e = fx_journal_find_flow(j, arg);
 	if (e) {
@@ -137,8 +136,9 @@ static long find_operand(const fx_journal *j, const char *arg)
 				return (long) i;
 		return -1;
 	}
-	/* a file gone since: its path as the journal recorded it */
-	for (i = n; i-- > 0;)
+	/* a file gone since: its path as the journal recorded it (a file
+	 * that is there but changed is another invoice) */
+	for (i = n; gone && i-- > 0;)
 		if (fx_journal_get(j, i)->file &&
 		    !strcmp(fx_journal_get(j, i)->file, arg))
 			return (long) i;
@@ -229,7 +229,7 @@ static int refresh(struct status_run *st, size_t i, struct shown *sh)
 		if (err == 1)
 			err = chorus_journal_update(cc, e, flow, date,
 						    "deposited", "");
-		else if (!strcmp(e->state, "sending"))
+		else if (!e->state || !strcmp(e->state, "sending"))
 			err = chorus_journal_update(cc, e, NULL, NULL,
 						    "unknown", NULL);
 		else
@@ -353,7 +353,7 @@ static int show(struct status_run *st, const fx_journal_entry *e,
 				cJSON_AddStringToObject(x, "code", fe->code);
 			cJSON_AddItemToArray(errs, x);
 		}
-		if (errs && !sh->have_rep && e->detail &&
+		if (errs && !sh->have_rep && e->detail && e->state &&
 		    strcmp(e->state, "deposited") &&
 		    (x = cJSON_CreateObject())) {
 			/* what the journal remembers */

@@ -189,6 +189,7 @@ static int read_file(struct submit *s, const char *path, unsigned char **out,
 struct units {
 	struct unit *v;
 	size_t n;
+	int archive; /* the file is a zip of them */
 };
 
 static void units_free(struct units *u)
@@ -261,6 +262,7 @@ static int add_units(struct submit *s, struct units *u, const char *name,
 
 		fx_doc_free(doc);
 		doc = NULL;
+		u->archive = 1;
 		if ((err = fx_zip_open_memory(&zip, ctx, name, data, len)) <
 		    0) {
 			snprintf(why, why_size, "%s", chorus_errmsg(&s->cc));
@@ -498,8 +500,9 @@ static int check_units(struct submit *s, struct result *r, struct units *u,
 /* ---- Depositing ---------------------------------------------------- */
 
 /* nomFichier: the base name in printable ASCII, at most MAX_NAME bytes
- * with its extension, which it must have. */
-static char *deposit_name(const char *path, const char *syntax)
+ * with its extension, which it must have (one for its content when it has
+ * none). */
+static char *deposit_name(const char *path, const char *syntax, int archive)
 {
 	const char *base = strrchr(path, '/'), *dot, *ext;
 	char *out, *p;
@@ -513,7 +516,12 @@ static char *deposit_name(const char *path, const char *syntax)
 		ext = dot;
 		blen = (size_t) (dot - base);
 	} else {
-		ext = !strcmp(syntax, "IN_DP_E2_CII_FACTURX") ? ".pdf" : ".xml";
+		if (archive)
+			ext = ".zip";
+		else if (!strcmp(syntax, "IN_DP_E2_CII_FACTURX"))
+			ext = ".pdf";
+		else
+			ext = ".xml";
 		blen = strlen(base);
 	}
 	elen = strlen(ext);
@@ -534,6 +542,24 @@ static void note_stop(struct submit *s, int status)
 {
 	if (status == EXIT_KEY)
 		s->stop = 1;
+}
+
+/* The newest entry of this digest that got a flow, or NULL. */
+static const fx_journal_entry *deposited_before(const fx_journal *j,
+						const char *sha256)
+{
+	const fx_journal_entry *best = NULL, *e;
+	size_t i;
+
+	for (i = 0; i < fx_journal_count(j); i++) {
+		e = fx_journal_get(j, i);
+		if (strcmp(e->sha256, sha256) || !e->flow ||
+		    (e->state && !strcmp(e->state, "failed")))
+			continue;
+		if (!best || e->time >= best->time)
+			best = e;
+	}
+	return best;
 }
 
 /* The newest journal entry of this digest is an unfinished attempt: did
@@ -594,7 +620,7 @@ static int resolve_earlier(struct submit *s, struct result *r,
 static void submit_one(struct submit *s, struct result *r)
 {
 	struct chorus_cli *cc = &s->cc;
-	struct units u = { NULL, 0 };
+	struct units u = { NULL, 0, 0 };
 	unsigned char *data = NULL;
 	size_t len = 0, fatal = 0;
 	const fx_journal_entry *old;
@@ -664,8 +690,10 @@ static void submit_one(struct submit *s, struct result *r)
 		}
 		if (status == 1 && !s->again)
 			goto out;
-	} else if (old && old->flow && old->state &&
-		   strcmp(old->state, "failed") && !s->again) {
+	}
+	/* not the newest entry only: a failed or vanished --again leaves
+	 * the deposit before it standing */
+	if (!s->again && (old = deposited_before(cc->journal, r->sha256))) {
 		r->result = "already-deposited";
 		if (set_str(&r->flow, old->flow) < 0 ||
 		    set_str(&r->date, old->date) < 0 ||
@@ -731,7 +759,7 @@ static void submit_one(struct submit *s, struct result *r)
 		r->status = status;
 		goto out;
 	}
-	if (!(name = deposit_name(r->path, r->syntax))) {
+	if (!(name = deposit_name(r->path, r->syntax, u.archive))) {
 		r->status = EXIT_INTERNAL;
 		goto out;
 	}
@@ -769,7 +797,7 @@ static void submit_one(struct submit *s, struct result *r)
 		}
 		set_message(r, "deposited as flow %s on %s", dep.flow,
 			    dep.date ? dep.date : "an unknown date");
-		say(s, r->path, "%s", r->message);
+		/* on disk before it is said */
 		if ((err = chorus_journal_update(cc, &e, dep.flow, dep.date,
 						 "deposited", "")) < 0) {
 			chorus_error(cc,
@@ -779,6 +807,7 @@ static void submit_one(struct submit *s, struct result *r)
 			r->status = EXIT_IO;
 			s->stop = 1;
 		}
+		say(s, r->path, "%s", r->message);
 		goto out;
 	}
 	status = chorus_exit_for(err);

@@ -176,6 +176,81 @@ def case_unwritable_journal_means_no_deposit(c):
     check(c.fake.requests(DEPOSIT_PATH) == 0, 'a deposit request was sent')
 
 
+def case_failed_again_keeps_the_earlier_deposit(c):
+    # a deposit, then an --again that surely failed: the newest entry is
+    # "failed", but the file was deposited all the same
+    p = c.ubl('a.xml', 'R-FA-1')
+    r = c.run('submit', '--offline', p, expect=0)
+    flow = expect_deposited_line(r, p)
+    c.fake.faults({'path': DEPOSIT_PATH, 'kind': '503', 'count': 1})
+    c.run('submit', '--offline', '--again', p, expect=5)
+    check(c.journal_entry(p).get('state') == 'failed',
+          'the failed --again is %r in the journal'
+          % c.journal_entry(p).get('state'))
+    r = c.run('submit', '--offline', p)
+    expect_rc(r, 1)
+    expect_in(r.out, 'already deposited on', r, 'stdout')
+    expect_in(r.out, flow, r, 'stdout')
+    check(len(c.fake.deposits()) == 1, 'deposited again without --again: '
+          '%d deposits' % len(c.fake.deposits()))
+
+
+def case_unknown_again_not_found_keeps_the_earlier_deposit(c):
+    # the first flow is not processed yet, so the search finds nothing;
+    # the file was deposited all the same
+    c.fake.config(processing='steps')
+    p = c.ubl('a.xml', 'R-UA-1')
+    r = c.run('submit', '--offline', p, expect=0)
+    flow = expect_deposited_line(r, p)
+    c.fake.faults({'path': DEPOSIT_PATH, 'kind': 'reset', 'count': 1})
+    c.run('submit', '--offline', '--timeout=1', '--again', p, expect=5)
+    r = c.run('submit', '--offline', p)
+    expect_rc(r, 1)
+    expect_in(r.out, 'already deposited on', r, 'stdout')
+    expect_in(r.out, flow, r, 'stdout')
+    check(len(c.fake.deposits()) == 1, 'deposited again without --again: '
+          '%d deposits' % len(c.fake.deposits()))
+
+
+def again_arrived_uncertain(c, number):
+    """A deposit, then an --again that reached the server without an
+    answer; returns (path, first flow, second flow)."""
+    p = c.ubl('a.xml', number)
+    r = c.run('submit', '--offline', p, expect=0)
+    flow1 = expect_deposited_line(r, p)
+    c.fake.faults({'path': DEPOSIT_PATH, 'kind': 'commit-then-reset',
+                   'count': 1})
+    c.run('submit', '--offline', '--timeout=1', '--again', p, expect=5)
+    deps = c.fake.deposits()
+    check(len(deps) == 2, 'the fault recorded no second deposit')
+    flow2 = deps[1]['flow']
+    check(flow2 != flow1, 'the server gave the same flow twice')
+    return p, flow1, flow2
+
+
+def case_uncertain_again_is_not_taken_for_the_first_flow(c):
+    p, flow1, flow2 = again_arrived_uncertain(c, 'R-UF-1')
+    r = c.run('submit', '--offline', p, expect=0)
+    m = FOUND.search(r.out)
+    check(m, 'the arrived --again is not found on the server')
+    check(m.group(1) == flow2, 'the uncertain attempt was taken for flow '
+          '%s, the first deposit; it arrived as %s' % (m.group(1), flow2))
+    check(c.journal_entry(p).get('flow') == flow2,
+          'the journal gives the attempt flow %r, wanted %s'
+          % (c.journal_entry(p).get('flow'), flow2))
+    check(len(c.fake.deposits()) == 2, 'deposited a third time')
+
+
+def case_status_resolves_an_uncertain_again_to_its_own_flow(c):
+    p, flow1, flow2 = again_arrived_uncertain(c, 'R-UF-2')
+    r = c.run('status', expect=0)
+    expect_in(r.out, flow2, r, 'stdout')
+    flows = [e.get('flow') for e in c.journal()]
+    check(sorted(f for f in flows if f) == sorted([flow1, flow2]),
+          'journal flows %r, wanted %s and %s once each'
+          % (flows, flow1, flow2))
+
+
 def kill_after(c, third_kind):
     files = [c.ubl('k%d.xml' % i, 'R-KILL-%s-%d' % (third_kind[:6], i))
              for i in range(1, 6)]
@@ -251,6 +326,10 @@ CASES = [
     case_journal_is_locked_during_a_run,
     case_damaged_journal_is_not_overwritten,
     case_unwritable_journal_means_no_deposit,
+    case_failed_again_keeps_the_earlier_deposit,
+    case_unknown_again_not_found_keeps_the_earlier_deposit,
+    case_uncertain_again_is_not_taken_for_the_first_flow,
+    case_status_resolves_an_uncertain_again_to_its_own_flow,
     # last: they leave a sleeping deposit in the server
     case_killed_while_a_deposit_waits,
     case_killed_after_the_deposit_arrived,

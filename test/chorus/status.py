@@ -8,6 +8,7 @@ and partial flows, and a flow of 12 invoices (more than a page)
 Run: with_server.py --tls -- python3 status.py FACTURE [CASE...]
 """
 
+import json
 import os
 import re
 import sys
@@ -132,6 +133,41 @@ def case_unknown_operand(c):
     r = c.run('status', os.path.join(c.work, 'a.xml'))
     expect_rc(r, 1)
     expect_in(r.err, 'in the journal of profile', r, 'stderr')
+
+
+def case_changed_file_is_not_found(c):
+    p = c.ubl('a.xml', 'STC-1')
+    _, (flow,) = deposit(c, p)
+    # other bytes under the same name: not the file that was deposited
+    c.ubl('a.xml', 'STC-2')
+    r = c.run('status', '--offline', p)
+    expect_rc(r, 1)
+    expect_in(r.err, 'no deposit of', r, 'stderr')
+    check(flow not in r.out, 'a changed file was shown as flow %s' % flow)
+    # a file removed since is found by the path the journal recorded
+    os.unlink(p)
+    r = c.run('status', '--offline', p, expect=0)
+    expect_in(r.out, flow, r, 'stdout')
+
+
+def case_entry_without_state(c):
+    # a journal written by hand, or by another version: no state, no
+    # flow; status takes it as an attempt whose outcome is unknown
+    jp = c.journal_path()
+    os.makedirs(os.path.dirname(jp), mode=0o700, exist_ok=True)
+    with open(jp, 'w') as f:
+        json.dump({'version': 1, 'entries': [{
+            'sha256': 'ab' * 32, 'file': 'gone.xml', 'number': 'STS-1',
+            'syntax': 'IN_DP_E1_UBL_INVOICE', 'time': 1700000000,
+            'detail': 'written by hand'}]}, f)
+    r, flows = status_json(c)
+    check(len(flows) == 1 and flows[0]['class'] == 'unknown',
+          'wanted one entry of class unknown: %r' % flows)
+    r, flows = status_json(c, '--offline')
+    check(len(flows) == 1 and flows[0]['class'] == 'unknown',
+          'offline: wanted one entry of class unknown: %r' % flows)
+    r = c.run('status', expect=0)
+    expect_in(r.out, 'gone.xml', r, 'stdout')
 
 
 def case_lifecycle(c):
@@ -271,6 +307,8 @@ CASES = [
     case_no_operand_and_all,
     case_offline_asks_nothing,
     case_unknown_operand,
+    case_changed_file_is_not_found,
+    case_entry_without_state,
     case_lifecycle,
     case_suspended_invoice,
     case_refused_invoice,

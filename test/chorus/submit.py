@@ -90,6 +90,21 @@ def case_zip(c):
           'the server did not find both invoices in the zip')
 
 
+def case_names_without_extension_get_the_right_one(c):
+    # nomFichier needs an extension, and the platform reads an archive
+    # only as an archive: the extension follows the content
+    a = c.ubl('n1.xml', 'S-NE-1')
+    b = c.ubl('n2.xml', 'S-NE-2')
+    z = c.zip('batch.zip', [a, b])
+    os.rename(z, os.path.join(c.work, 'batch'))
+    x = c.ubl('single', 'S-NE-3')
+    c.run('submit', '--offline', os.path.join(c.work, 'batch'), x,
+          expect=0)
+    names = [d['nomFichier'] for d in c.fake.deposits()]
+    check(names == ['batch.zip', 'single.xml'],
+          'nomFichier %r, wanted batch.zip and single.xml' % names)
+
+
 def case_zip_of_mixed_syntaxes_is_refused(c):
     a = c.ubl('m1.xml', 'S-M-1')
     b = c.cii('m2.xml', 'S-M-2')
@@ -480,6 +495,7 @@ CASES = [
     case_facturx_pdf,
     case_facturx_pdf_repacked,
     case_zip,
+    case_names_without_extension_get_the_right_one,
     case_zip_of_mixed_syntaxes_is_refused,
     case_not_an_invoice_is_refused,
     case_unreadable_file,
