@@ -439,13 +439,28 @@ static void check_siret(struct checker *c, const fx_chorus_facts *f)
 		    terms, f->buyer_id, why);
 }
 
+/*
+ * The directory lists it among a public buyer's services, but it receives
+ * the invoices of other public bodies only: a supplier's flow naming it
+ * is rejected (chorus-api.md 3.6).
+ */
+#define PUBLIC_TO_PUBLIC_SERVICE "FACTURES_PUBLIQUES"
+
+/* Can a supplier name this service in BT-10? */
+static int service_usable(const fx_chorus_service *service)
+{
+	return service->code &&
+	       strcmp(service->code, PUBLIC_TO_PUBLIC_SERVICE) != 0;
+}
+
 static const fx_chorus_service *find_service(const fx_chorus_structure *s,
 					     const char *code)
 {
 	size_t i;
 
 	for (i = 0; i < s->nservices; i++)
-		if (s->services[i].code && !strcmp(s->services[i].code, code))
+		if (service_usable(&s->services[i]) &&
+		    !strcmp(s->services[i].code, code))
 			return &s->services[i];
 	return NULL;
 }
@@ -453,21 +468,24 @@ static const fx_chorus_service *find_service(const fx_chorus_structure *s,
 /* "A, B, C" (at most a dozen, then how many more). */
 static int list_services(struct fx_buf *out, const fx_chorus_structure *s)
 {
-	size_t i, shown = 0;
+	size_t i, shown = 0, more = 0;
 	int err = 0;
 
 	for (i = 0; i < s->nservices && err >= 0; i++) {
-		if (!s->services[i].code)
+		if (!service_usable(&s->services[i]))
 			continue;
 		if (shown == 12) {
-			err = fx_buf_printf(out, " and %zu more",
-					    s->nservices - i);
-			break;
+			more++;
+			continue;
 		}
 		err = fx_buf_printf(out, "%s%s", shown ? ", " : "",
 				    s->services[i].code);
 		shown++;
 	}
+	if (err >= 0 && more)
+		err = fx_buf_printf(out, " and %zu more", more);
+	else if (err >= 0 && !shown)
+		err = fx_buf_puts(out, "none a supplier may name");
 	return err;
 }
 
@@ -519,11 +537,20 @@ static void check_structure(struct checker *c, const fx_chorus_facts *f,
 				c->err = FX_ENOMEM;
 				goto out;
 			}
-			add(c, FX_SEVERITY_FATAL, "CPRO-06", "BT-10",
-			    "the buyer reference (BT-10) is '%s', which is not "
-			    "an active service of buyer %s; its services are "
-			    "%s",
-			    f->service_code, who, list.ptr ? list.ptr : "");
+			if (!strcmp(f->service_code, PUBLIC_TO_PUBLIC_SERVICE))
+				add(c, FX_SEVERITY_FATAL, "CPRO-06", "BT-10",
+				    "the buyer reference (BT-10) is '%s', a "
+				    "service of buyer %s that takes invoices "
+				    "between public bodies only, and Chorus "
+				    "Pro rejects a supplier's invoice sent to "
+				    "it; its other services are %s",
+				    f->service_code, who, list.ptr);
+			else
+				add(c, FX_SEVERITY_FATAL, "CPRO-06", "BT-10",
+				    "the buyer reference (BT-10) is '%s', "
+				    "which is not an active service of buyer "
+				    "%s; its services are %s",
+				    f->service_code, who, list.ptr);
 		} else if (service->commitment_required && !f->commitment &&
 			   !commitment_reported) {
 			add(c, FX_SEVERITY_FATAL, "CPRO-04", "BT-10, BT-13",

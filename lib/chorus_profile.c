@@ -181,6 +181,26 @@ out:
 	return err < 0 ? fx_ctx__error(st->ctx, FX_ENOMEM, "out of memory") : 0;
 }
 
+#define KNOWN_KEYS                                                             \
+	"client_id, client_secret, login, password, env, api_url, token_url, " \
+	"cacert, timeout"
+
+/*
+ * Is [K, KEND) worth quoting in a message?  Keys are lower case words; text
+ * of another shape before an '=' is more likely a value (base64 ends with
+ * '=') or a line mistyped around one, and values may be secrets.
+ */
+static int looks_like_a_key(const char *k, const char *kend)
+{
+	if (kend - k > 32)
+		return 0;
+	for (; k < kend; k++)
+		if (!((*k >= 'a' && *k <= 'z') || (*k >= '0' && *k <= '9') ||
+		      *k == '_' || *k == '-' || *k == '.'))
+			return 0;
+	return 1;
+}
+
 static int parse_line(struct parse_state *st, unsigned long lineno,
 		      const char *s, const char *end)
 {
@@ -234,13 +254,18 @@ static int parse_line(struct parse_state *st, unsigned long lineno,
 		if (strlen(profile_keys[i].name) == (size_t) (kend - k) &&
 		    !memcmp(profile_keys[i].name, k, (size_t) (kend - k)))
 			key = &profile_keys[i];
-	if (!key)
+	if (!key && looks_like_a_key(k, kend))
 		return fx_ctx__error(st->ctx, FX_EINVALID,
 				     "unknown key '%.*s' on line %lu of '%s' "
-				     "(known: client_id, client_secret, login, "
-				     "password, env, api_url, token_url, "
-				     "cacert, timeout)",
+				     "(known: " KNOWN_KEYS ")",
 				     (int) (kend - k), k, lineno, st->path);
+	if (!key)
+		return fx_ctx__error(st->ctx, FX_EINVALID,
+				     "unknown key on line %lu of '%s' (not "
+				     "shown: it may be part of a secret); "
+				     "keys are written 'key = value' and are "
+				     "" KNOWN_KEYS,
+				     lineno, st->path);
 	if (!st->in_section)
 		return fx_ctx__error(st->ctx, FX_EPARSE,
 				     "line %lu of '%s' sets '%s' before any "
@@ -338,12 +363,14 @@ int fx_chorus_profile_load(fx_chorus_profile **out, fx_ctx *ctx,
 	if ((err = parse_text(&st, text.ptr, text.len)) < 0)
 		goto out;
 
-	/* secrets first: refuse a leaky file whatever was asked of it */
-	if (st.has_secret && (sb.st_mode & 077)) {
-		err = fx_ctx__error(ctx, FX_EKEY,
-				    "%s is readable by others and holds "
-				    "secrets; run: chmod 600 %s",
-				    path, path);
+	/* secrets first: refuse a leaky file whatever was asked of it (an
+	 * execute bit lets nobody read or change it) */
+	if (st.has_secret && (sb.st_mode & 066)) {
+		err = fx_ctx__error(
+			ctx, FX_EKEY,
+			"%s is %s by others and holds secrets; "
+			"run: chmod 600 %s",
+			path, sb.st_mode & 044 ? "readable" : "writable", path);
 		goto out;
 	}
 	if (st.has_secret && sb.st_uid != geteuid()) {

@@ -33,6 +33,8 @@
 
 #define JOURNAL_VERSION	 1
 #define MAX_JOURNAL_SIZE ((size_t) 256 * 1024 * 1024)
+/* Times are JSON numbers: read as doubles, exact up to 2^53. */
+#define MAX_EXACT_TIME 9007199254740992LL
 
 struct fx_journal {
 	fx_ctx *ctx;
@@ -154,8 +156,8 @@ static int json_time(long long *dst, const cJSON *obj, const char *name)
 		return 0;
 	/* whole seconds that a double holds exactly (range first: the
 	 * cast of a larger value would be undefined) */
-	if (!cJSON_IsNumber(v) || v->valuedouble < -9007199254740992.0 ||
-	    v->valuedouble > 9007199254740992.0 ||
+	if (!cJSON_IsNumber(v) || v->valuedouble < (double) -MAX_EXACT_TIME ||
+	    v->valuedouble > (double) MAX_EXACT_TIME ||
 	    v->valuedouble != (double) (long long) v->valuedouble)
 		return -1;
 	*dst = (long long) v->valuedouble;
@@ -356,9 +358,16 @@ static int add_string(cJSON *obj, const char *name, const char *value)
 	return v && cJSON_AddItemToObject(obj, name, v) ? 0 : -1;
 }
 
+/* Written by hand: cJSON prints doubles with 15 digits only, and a time
+ * must read back as it was. */
 static int add_time(cJSON *obj, const char *name, long long t)
 {
-	return cJSON_AddNumberToObject(obj, name, (double) t) ? 0 : -1;
+	char text[32];
+	int n = snprintf(text, sizeof(text), "%lld", t);
+
+	if (n <= 0 || (size_t) n >= sizeof(text))
+		return -1;
+	return cJSON_AddRawToObject(obj, name, text) ? 0 : -1;
 }
 
 static char *serialise(const fx_journal *j)
@@ -414,11 +423,27 @@ static int write_all(int fd, const char *data, size_t len)
 	return 0;
 }
 
+/* fsync DIR, so that the names it holds reach the disk. */
+static int sync_dir(fx_ctx *ctx, const char *dir)
+{
+	int fd, err = 0;
+
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 ||
+	    fsync(fd) < 0)
+		err = fx_ctx__error(ctx, FX_EIO,
+				    "cannot sync the directory '%s' of the "
+				    "journal: %s",
+				    dir, strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	return err;
+}
+
 static int save(fx_journal *j)
 {
 	struct fx_buf tmp = FX_BUF_INIT;
 	char *text = NULL;
-	int fd = -1, dfd = -1, err = 0, saved;
+	int fd = -1, err = 0, saved;
 
 	if (!(text = serialise(j))) {
 		err = fx_ctx__error(j->ctx, FX_ENOMEM, "out of memory");
@@ -459,19 +484,10 @@ static int save(fx_journal *j)
 	}
 	fx_buf_release(&tmp); /* renamed: nothing to remove */
 	/* the rename itself must reach the disk */
-	if ((dfd = open(j->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 ||
-	    fsync(dfd) < 0) {
-		err = fx_ctx__error(j->ctx, FX_EIO,
-				    "cannot sync the directory '%s' of the "
-				    "journal: %s",
-				    j->dir, strerror(errno));
-		goto out;
-	}
+	err = sync_dir(j->ctx, j->dir);
 out:
 	if (fd >= 0)
 		close(fd);
-	if (dfd >= 0)
-		close(dfd);
 	if (tmp.ptr)
 		unlink(tmp.ptr);
 	fx_buf_release(&tmp);
@@ -481,7 +497,34 @@ out:
 
 /* ---- Opening and the lock ---------------------------------------------- */
 
-/* mkdir -p DIR, mode 0700 for what is made. */
+/* Sync the directory that names PATH (whose last name ends at END). */
+static int sync_parent(fx_ctx *ctx, char *path, char *end)
+{
+	char *cut = end, saved;
+	int err;
+
+	while (cut > path && cut[-1] != '/')
+		cut--;
+	if (cut == path)
+		return sync_dir(ctx, "."); /* a relative first name */
+	/* back over the slashes before the name */
+	cut--;
+	while (cut > path && cut[-1] == '/')
+		cut--;
+	if (cut == path)
+		return sync_dir(ctx, "/");
+	saved = *cut;
+	*cut = '\0';
+	err = sync_dir(ctx, path);
+	*cut = saved;
+	return err;
+}
+
+/*
+ * mkdir -p DIR, mode 0700 for what is made.  A directory made is synced
+ * into its parent: else a crash could take it away, with the journal
+ * that was said to be on disk.
+ */
 static int make_dirs(fx_ctx *ctx, const char *dir)
 {
 	char *copy, *p;
@@ -494,7 +537,10 @@ static int make_dirs(fx_ctx *ctx, const char *dir)
 		if (*p != '/' && !last)
 			continue;
 		*p = '\0';
-		if (mkdir(copy, 0700) < 0 && errno != EEXIST) {
+		if (mkdir(copy, 0700) == 0) {
+			if ((err = sync_parent(ctx, copy, p)) < 0)
+				break;
+		} else if (errno != EEXIST) {
 			err = fx_ctx__error(ctx, FX_EIO,
 					    "cannot create the directory '%s': "
 					    "%s",
@@ -552,7 +598,7 @@ int fx_journal_open(fx_journal **out, fx_ctx *ctx, const char *path)
 	if (flock(j->lock_fd, LOCK_EX | LOCK_NB) < 0) {
 		if (errno == EWOULDBLOCK)
 			err = fx_ctx__error(ctx, FX_EIO,
-					    "the journal %s is in use by "
+					    "the journal '%s' is in use by "
 					    "another facture process",
 					    path);
 		else
@@ -631,6 +677,11 @@ const fx_journal_entry *fx_journal_find_flow(const fx_journal *j,
 	return find(j, flow, 1);
 }
 
+static int time_ok(long long t)
+{
+	return t >= -MAX_EXACT_TIME && t <= MAX_EXACT_TIME;
+}
+
 int fx_journal_put(fx_journal *j, const fx_journal_entry *entry)
 {
 	fx_journal_entry copy;
@@ -642,15 +693,23 @@ int fx_journal_put(fx_journal *j, const fx_journal_entry *entry)
 		return fx_ctx__error(j->ctx, FX_EINVALID,
 				     "a journal entry needs the sha256 of the "
 				     "file as 64 lower-case hex digits");
+	/* what the file could not give back must not go into it */
+	if (!time_ok(entry->time) || !time_ok(entry->updated))
+		return fx_ctx__error(j->ctx, FX_EINVALID,
+				     "a journal entry's time (%lld) or time "
+				     "of update (%lld) is out of range: "
+				     "seconds since 1970 within 2^53",
+				     entry->time, entry->updated);
 	if (entry_copy(&copy, entry) < 0)
 		return fx_ctx__error(j->ctx, FX_ENOMEM, "out of memory");
-	for (i = 0; i < j->count; i++)
-		if (j->entries[i].time == copy.time &&
-		    !strcmp(j->entries[i].sha256, copy.sha256))
+	/* the last of equals, as find sees it */
+	for (i = j->count; i > 0; i--)
+		if (j->entries[i - 1].time == copy.time &&
+		    !strcmp(j->entries[i - 1].sha256, copy.sha256))
 			break;
-	if (i < j->count) {
-		entry_release(&j->entries[i]);
-		j->entries[i] = copy;
+	if (i > 0) {
+		entry_release(&j->entries[i - 1]);
+		j->entries[i - 1] = copy;
 	} else if (append(j, &copy) < 0) {
 		entry_release(&copy);
 		return fx_ctx__error(j->ctx, FX_ENOMEM, "out of memory");

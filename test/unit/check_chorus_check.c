@@ -607,6 +607,74 @@ START_TEST(cpro06_fires_on_a_service_the_buyer_does_not_have)
 }
 END_TEST
 
+START_TEST(cpro06_fires_on_the_public_to_public_service)
+{
+	static fx_chorus_service with_public[] = {
+		{ S("SERV-A"), S("Services techniques"), 10, 0 },
+		{ S("FACTURES_PUBLIQUES"), S("Factures publiques"), 12, 0 },
+		{ S("SERV-B"), S("Achats"), 11, 1 },
+	};
+	fx_chorus_facts f = good_facts();
+	fx_chorus_structure s = town();
+	fx_report *r;
+
+	/* the directory lists it, but a supplier's flow naming it is
+	 * rejected: it is for invoices between public bodies */
+	s.services = with_public;
+	s.nservices = ARRAY_SIZE(with_public);
+	f.service_code = S("FACTURES_PUBLIQUES");
+	r = check(&f, &s, 1);
+	assert_one(r, "CPRO-06", FX_SEVERITY_FATAL, "BT-10",
+		   "the buyer reference (BT-10) is 'FACTURES_PUBLIQUES'",
+		   "between public");
+	ck_assert_msg(strstr(fx_report_get(r, 0)->message, "SERV-A, SERV-B"),
+		      "%s", fx_report_get(r, 0)->message);
+	fx_report_free(r);
+
+	/* and it is not offered among the services to choose from */
+	f.service_code = S("SERV-Z");
+	r = check(&f, &s, 1);
+	assert_one(r, "CPRO-06", FX_SEVERITY_FATAL, "BT-10", "'SERV-Z'",
+		   "its services are SERV-A, SERV-B");
+	ck_assert_ptr_null(
+		strstr(fx_report_get(r, 0)->message, "FACTURES_PUBLIQUES"));
+	fx_report_free(r);
+
+	/* the others are still fine */
+	f.service_code = S("SERV-A");
+	r = check(&f, &s, 1);
+	assert_none(r);
+	fx_report_free(r);
+}
+END_TEST
+
+START_TEST(cpro06_counts_only_the_services_it_could_name)
+{
+	static fx_chorus_service many[16];
+	static char codes[16][8];
+	fx_chorus_facts f = good_facts();
+	fx_chorus_structure s = town();
+	fx_report *r;
+	size_t i;
+
+	/* 14 named services, then two without a code */
+	for (i = 0; i < 16; i++) {
+		memset(&many[i], 0, sizeof(many[i]));
+		if (i < 14) {
+			snprintf(codes[i], sizeof(codes[i]), "S%02zu", i);
+			many[i].code = codes[i];
+		}
+	}
+	s.services = many;
+	s.nservices = 16;
+	f.service_code = S("SERV-Z");
+	r = check(&f, &s, 1);
+	assert_one(r, "CPRO-06", FX_SEVERITY_FATAL, "BT-10", "S00, S01",
+		   "S11 and 2 more");
+	fx_report_free(r);
+}
+END_TEST
+
 START_TEST(cpro07_fires_when_the_buyer_is_not_in_the_directory)
 {
 	fx_chorus_facts f = good_facts();
@@ -716,6 +784,8 @@ static Suite *chorus_check_suite(void)
 	tcase_add_test(tc, cpro04_fires_when_a_commitment_is_required);
 	tcase_add_test(tc, cpro05_fires_when_neither_reference_is_given);
 	tcase_add_test(tc, cpro06_fires_on_a_service_the_buyer_does_not_have);
+	tcase_add_test(tc, cpro06_fires_on_the_public_to_public_service);
+	tcase_add_test(tc, cpro06_counts_only_the_services_it_could_name);
 	tcase_add_test(tc, cpro07_fires_when_the_buyer_is_not_in_the_directory);
 	tcase_add_test(tc, cpro08_warns_about_an_inactive_buyer);
 	tcase_add_test(tc, several_findings_and_bad_arguments);

@@ -12,12 +12,14 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
@@ -25,6 +27,37 @@
 #include "helpers.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/*
+ * Which files and directories the library syncs: the library is linked
+ * statically, so this fsync is the one it calls.  It notes the inode of
+ * each descriptor while a test listens, then syncs for real.
+ */
+static int fsync_listening;
+static size_t fsync_count;
+static struct stat fsync_seen[64];
+
+int fsync(int fd)
+{
+	if (fsync_listening && fsync_count < ARRAY_SIZE(fsync_seen) &&
+	    fstat(fd, &fsync_seen[fsync_count]) == 0)
+		fsync_count++;
+	return (int) syscall(SYS_fsync, fd);
+}
+
+/* Was PATH synced since the test started listening? */
+static int was_synced(const char *path)
+{
+	struct stat st;
+	size_t i;
+
+	ck_assert_msg(stat(path, &st) == 0, "%s: %s", path, strerror(errno));
+	for (i = 0; i < fsync_count; i++)
+		if (fsync_seen[i].st_dev == st.st_dev &&
+		    fsync_seen[i].st_ino == st.st_ino)
+			return 1;
+	return 0;
+}
 
 /* ---- Profiles ---------------------------------------------------------- */
 
@@ -159,8 +192,15 @@ START_TEST(profile_missing_section_lists_the_profiles_found)
 }
 END_TEST
 
-/* Modes that let group or others in: each refused with a secret. */
-static const mode_t leaky_modes[] = { 0644, 0640, 0604, 0602, 0620, 0666 };
+/* Modes that let group or others in: each refused with a secret, with
+ * what they may do. */
+static const mode_t leaky_modes[] = { 0644, 0640, 0604, 0602,
+				      0620, 0666, 0622, 0647 };
+
+static const char *leak_of(mode_t mode)
+{
+	return mode & 044 ? "readable" : "writable";
+}
 
 START_TEST(profile_readable_by_others_with_a_secret_is_refused)
 {
@@ -181,9 +221,9 @@ START_TEST(profile_readable_by_others_with_a_secret_is_refused)
 		ck_assert_ptr_null(p);
 		free(want);
 		ck_assert_int_ge(asprintf(&want,
-					  "%s is readable by others and holds "
+					  "%s is %s by others and holds "
 					  "secrets; run: chmod 600 %s",
-					  path, path),
+					  path, leak_of(leaky_modes[_i]), path),
 				 0);
 		ck_assert_str_eq(fx_ctx_last_error(ctx)->message, want);
 		/* and once fixed, it is read */
@@ -199,6 +239,68 @@ START_TEST(profile_readable_by_others_with_a_secret_is_refused)
 		free(path);
 	}
 	free(want);
+	t_rmtree(dir);
+	free(dir);
+	fx_ctx_free(ctx);
+}
+END_TEST
+
+START_TEST(profile_with_a_secret_may_be_searched_but_not_read_by_others)
+{
+	/* execute bits let nobody read or change a plain file */
+	static const mode_t modes[] = { 0601, 0610, 0611, 0700, 0711 };
+	char *dir = t_tmpdir(), *path;
+	fx_ctx *ctx = t_ctx();
+	fx_chorus_profile *p = NULL;
+	size_t m;
+	int err;
+
+	for (m = 0; m < ARRAY_SIZE(modes); m++) {
+		path = write_profile(dir, "[default]\npassword = p\n",
+				     modes[m]);
+		err = load(&p, ctx, path, "default");
+		ck_assert_msg(err == 0, "mode %04o: %d %s", (unsigned) modes[m],
+			      err, fx_ctx_last_error(ctx)->message);
+		ck_assert_str_eq(p->password, "p");
+		fx_chorus_profile_free(p);
+		p = NULL;
+		free(path);
+	}
+	t_rmtree(dir);
+	free(dir);
+	fx_ctx_free(ctx);
+}
+END_TEST
+
+START_TEST(profile_unknown_key_never_shows_what_may_be_a_secret)
+{
+	/* a colon for '=', or a base64 value wrapped onto its own line:
+	 * the text before the '=' is the secret, not a key */
+	static const char *const texts[] = {
+		"[default]\npassword: c2VjcmV0LXZhbHVl==\n",
+		"[default]\nclient_secret = c2VjcmV0\nLXZhbHVlLXNlY3JldA==\n",
+		"[default]\nclient secret = Zm9vYmFy\n",
+	};
+	static const char *const secrets[] = { "c2VjcmV0", "LXZhbHVl",
+					       "Zm9vYmFy" };
+	char *dir = t_tmpdir(), *path;
+	fx_ctx *ctx = t_ctx();
+	fx_chorus_profile *p = NULL;
+	const char *msg;
+	size_t t;
+
+	for (t = 0; t < ARRAY_SIZE(texts); t++) {
+		path = write_profile(dir, texts[t], 0600);
+		ck_assert_int_eq(load(&p, ctx, path, "default"), FX_EINVALID);
+		ck_assert_ptr_null(p);
+		msg = fx_ctx_last_error(ctx)->message;
+		ck_assert_msg(!strstr(msg, secrets[t]), "%s", msg);
+		ck_assert_msg(strstr(msg, t == 1 ? "line 3" : "line 2") &&
+				      strstr(msg, path) &&
+				      strstr(msg, "unknown key"),
+			      "%s", msg);
+		free(path);
+	}
 	t_rmtree(dir);
 	free(dir);
 	fx_ctx_free(ctx);
@@ -563,7 +665,7 @@ START_TEST(journal_held_by_another_open_fails_with_eio)
 	ck_assert_int_eq(fx_journal_open(&k, ctx, path), FX_EIO);
 	ck_assert_ptr_null(k);
 	ck_assert_int_ge(asprintf(&want,
-				  "the journal %s is in use by another "
+				  "the journal '%s' is in use by another "
 				  "facture process",
 				  path),
 			 0);
@@ -668,6 +770,125 @@ START_TEST(journal_put_refuses_a_bad_digest)
 	ck_assert_uint_eq(fx_journal_count(j), 0);
 	ck_assert_int_eq(access(path, F_OK), -1);
 	fx_journal_close(j);
+	t_rmtree(dir);
+	free(path);
+	free(dir);
+	fx_ctx_free(ctx);
+}
+END_TEST
+
+START_TEST(journal_new_directories_reach_the_disk_with_the_file)
+{
+	char *dir = t_tmpdir(), *a = t_path(dir, "a"), *b = t_path(a, "b"),
+	     *path = t_path(b, "j.json");
+	fx_ctx *ctx = t_ctx();
+	fx_journal *j;
+	fx_journal_entry e = entry("A", 1, "sending", NULL);
+
+	fsync_listening = 1;
+	j = open_ok(ctx, path);
+	put_ok(j, ctx, &e);
+	fsync_listening = 0;
+	/* the file, the directory that names it, and each directory made
+	 * for it in the one that names it: else a crash may lose them */
+	ck_assert_msg(was_synced(path), "the journal file was not synced");
+	ck_assert_msg(was_synced(b), "the journal's directory was not synced");
+	ck_assert_msg(was_synced(a), "the new 'a' (naming 'b') was not synced");
+	ck_assert_msg(was_synced(dir), "'%s' (naming 'a') was not synced", dir);
+	fx_journal_close(j);
+
+	/* directories that were there are left alone */
+	fsync_count = 0;
+	fsync_listening = 1;
+	j = open_ok(ctx, path);
+	fsync_listening = 0;
+	ck_assert_uint_eq(fsync_count, 0);
+	fx_journal_close(j);
+
+	/* a relative path: its first directory is named by "." */
+	ck_assert_int_eq(chdir(a), 0);
+	fsync_listening = 1;
+	j = open_ok(ctx, "r//s/j.json");
+	fsync_listening = 0;
+	ck_assert_msg(was_synced("."), "'.' (naming 'r') was not synced");
+	ck_assert_msg(was_synced("r"), "the new 'r' (naming 's') was not "
+				       "synced");
+	fx_journal_close(j);
+	ck_assert_int_eq(chdir("/"), 0);
+	t_rmtree(dir);
+	free(path);
+	free(b);
+	free(a);
+	free(dir);
+	fx_ctx_free(ctx);
+}
+END_TEST
+
+START_TEST(journal_put_refuses_times_it_could_not_read_back)
+{
+	char *dir = t_tmpdir(), *path = t_path(dir, "j.json");
+	fx_ctx *ctx = t_ctx();
+	fx_journal *j = open_ok(ctx, path);
+	fx_journal_entry e = entry("A", 1, "sending", NULL);
+	const long long edge = 9007199254740992LL; /* 2^53 */
+
+	/* a double cannot hold it: the file would read as damaged, and
+	 * every later run would stop on it */
+	e.time = LLONG_MAX;
+	ck_assert_int_eq(fx_journal_put(j, &e), FX_EINVALID);
+	ck_assert_ptr_nonnull(strstr(fx_ctx_last_error(ctx)->message, "time"));
+	e = entry("A", 1, "sending", NULL);
+	e.updated = LLONG_MIN;
+	ck_assert_int_eq(fx_journal_put(j, &e), FX_EINVALID);
+	ck_assert_uint_eq(fx_journal_count(j), 0);
+	ck_assert_int_eq(access(path, F_OK), -1);
+
+	/* the largest that is exact is kept exactly */
+	e = entry("A", edge, "sending", NULL);
+	e.updated = -edge;
+	put_ok(j, ctx, &e);
+	fx_journal_close(j);
+	j = open_ok(ctx, path);
+	ck_assert_uint_eq(fx_journal_count(j), 1);
+	ck_assert(fx_journal_get(j, 0)->time == edge);
+	ck_assert(fx_journal_get(j, 0)->updated == -edge);
+	fx_journal_close(j);
+	t_rmtree(dir);
+	free(path);
+	free(dir);
+	fx_ctx_free(ctx);
+}
+END_TEST
+
+START_TEST(journal_put_updates_the_entry_that_find_returns)
+{
+	char *dir = t_tmpdir(), *path = t_path(dir, "j.json");
+	fx_ctx *ctx = t_ctx();
+	fx_journal *j;
+	fx_journal_entry e = entry("A", 5, "sending", NULL);
+	const fx_journal_entry *got;
+	char *text = NULL;
+
+	/* two records of one attempt, as a hand-edited file may have */
+	ck_assert_int_ge(asprintf(&text,
+				  "{\"version\": 1, \"entries\": ["
+				  "{\"sha256\": \"%s\", \"time\": 5, "
+				  "\"state\": \"first\"},"
+				  "{\"sha256\": \"%s\", \"time\": 5, "
+				  "\"state\": \"second\"}]}",
+				  e.sha256, e.sha256),
+			 0);
+	t_write_file(path, text, strlen(text));
+	j = open_ok(ctx, path);
+	got = fx_journal_find_sha256(j, e.sha256);
+	ck_assert_str_eq(got->state, "second");
+	e.state = "unknown";
+	put_ok(j, ctx, &e);
+	ck_assert_uint_eq(fx_journal_count(j), 2);
+	got = fx_journal_find_sha256(j, e.sha256);
+	ck_assert_str_eq(got->state, "unknown");
+	fx_journal_close(j);
+	free(text);
 	t_rmtree(dir);
 	free(path);
 	free(dir);
@@ -822,6 +1043,11 @@ static Suite *journal_suite(void)
 			    0, (int) ARRAY_SIZE(leaky_modes));
 	tcase_add_test(tc,
 		       profile_readable_by_others_without_a_secret_is_accepted);
+	tcase_add_test(
+		tc,
+		profile_with_a_secret_may_be_searched_but_not_read_by_others);
+	tcase_add_test(tc,
+		       profile_unknown_key_never_shows_what_may_be_a_secret);
 	tcase_add_test(tc, profile_of_another_user_with_a_secret_is_refused);
 	tcase_add_loop_test(tc, profile_bad_lines_fail_with_eparse, 0,
 			    (int) ARRAY_SIZE(bad_profiles));
@@ -841,6 +1067,10 @@ static Suite *journal_suite(void)
 		(int) ARRAY_SIZE(damaged));
 	tcase_add_test(tc, journal_version_and_size_limits);
 	tcase_add_test(tc, journal_put_refuses_a_bad_digest);
+	tcase_add_test(tc,
+		       journal_new_directories_reach_the_disk_with_the_file);
+	tcase_add_test(tc, journal_put_refuses_times_it_could_not_read_back);
+	tcase_add_test(tc, journal_put_updates_the_entry_that_find_returns);
 	tcase_add_test(
 		tc,
 		journal_failed_save_keeps_the_old_file_and_the_entry_in_memory);
