@@ -15,6 +15,7 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <math.h> /* isfinite, a macro: no libm */
 #include <stdint.h>
 #include <stdio.h>
@@ -77,6 +78,7 @@ struct fx_chorus {
 	char *token_url;
 	char *cacert;
 	long timeout_ms;
+	long request_limit_ms; /* of the request under way: request_limit */
 	unsigned int retries;
 	long backoff_ms;
 	void (*on_retry)(const char *what, long delay_ms, void *payload);
@@ -745,6 +747,23 @@ static long connect_timeout_ms(const fx_chorus *c)
 	return c->timeout_ms < MAX_CONNECT_MS ? c->timeout_ms : MAX_CONNECT_MS;
 }
 
+/*
+ * How long a request of LEN bytes may take.  --timeout is meant for
+ * waiting on the server; sending a large deposit (120 MB allowed, a
+ * third more once in base64) takes longer on an ordinary line, and a
+ * deposit cut short by the clock is an uncertain one.  So beyond its
+ * first MiB a body gets a second for every 64 KiB (512 kbit/s).
+ */
+static long request_limit(const fx_chorus *c, size_t len)
+{
+	const size_t free_bytes = 1024 * 1024, rate = 64 * 1024;
+	size_t extra_s = len > free_bytes ? (len - free_bytes) / rate + 1 : 0;
+
+	if (extra_s > (size_t) (LONG_MAX - c->timeout_ms) / 1000)
+		return LONG_MAX;
+	return c->timeout_ms + (long) extra_s * 1000;
+}
+
 /* Whether a failed transfer may have delivered the request. */
 static int may_have_sent(fx_chorus *c, CURLcode rc)
 {
@@ -812,7 +831,10 @@ static CURLcode http_once(fx_chorus *c, const char *url,
 	if (c->cacert)
 		curl_easy_setopt(h, CURLOPT_CAINFO, c->cacert);
 	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, c->timeout_ms);
+	c->request_limit_ms = request_limit(c, body ? len : 0);
+	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, c->request_limit_ms);
+	/* HTTP/1.1, the protocol the retry and "maybe sent" rules know */
+	curl_easy_setopt(h, CURLOPT_HTTP_VERSION, (long) CURL_HTTP_VERSION_1_1);
 	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, connect_timeout_ms(c));
 	curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t) MAX_ANSWER);
 	curl_easy_setopt(h, CURLOPT_USERAGENT, "facture/" FX_VERSION);
@@ -886,7 +908,7 @@ static int net_error(fx_chorus *c, CURLcode rc, const char *url,
 					     "cannot connect to %s within %s",
 					     host, limit);
 		}
-		duration(limit, sizeof(limit), c->timeout_ms);
+		duration(limit, sizeof(limit), c->request_limit_ms);
 		return fx_ctx__error(c->ctx, FX_ENET,
 				     "no answer from %s within %s", host,
 				     limit);

@@ -993,6 +993,46 @@ START_TEST(search_timeout_is_no_answer_within_the_timeout)
 }
 END_TEST
 
+/* A deposit of several MiB gets time to be sent: the same slow server
+ * answers it, where a small deposit gives up at the timeout. */
+START_TEST(large_deposit_gets_time_to_be_sent)
+{
+	const size_t pad = 3 * 1024 * 1024;
+	fx_chorus_deposit d = { 0 };
+	fx_chorus_opts o;
+	fx_chorus *c;
+	size_t len, at;
+	char *xml = ubl_invoice("F-LARGE-1", &len), *big;
+
+	/* the invoice with 3 MiB of comment after its root */
+	ck_assert_ptr_nonnull(big = malloc(len + pad + 16));
+	memcpy(big, xml, len);
+	at = len;
+	memcpy(big + at, "<!--", 4);
+	memset(big + at + 4, 'x', pad);
+	memcpy(big + at + 4 + pad, "-->\n", 4);
+	opts_from_env(&o);
+	o.timeout_ms = 1000;
+	c = client_with(&o);
+	assert_ok(fx_chorus_check(c));
+	fake_fault(DEPOSIT_PATH, "commit-then-slow", "\"delay\": 2");
+	assert_ok(fx_chorus_deposit_flow(&d, c, "large.xml", big, len + pad + 8,
+					 "IN_DP_E1_UBL_INVOICE"));
+	ck_assert_ptr_nonnull(d.flow);
+	fx_chorus_deposit_clear(&d);
+	fake_fault(DEPOSIT_PATH, "commit-then-slow", "\"delay\": 2");
+	ck_assert_int_eq(fx_chorus_deposit_flow(&d, c, "small.xml", xml, len,
+						"IN_DP_E1_UBL_INVOICE"),
+			 FX_ENET);
+	assert_msg_has("within 1 s");
+	ck_assert_int_eq(d.maybe_sent, 1);
+	fx_chorus_deposit_clear(&d);
+	free(big);
+	free(xml);
+	fx_chorus_free(c);
+}
+END_TEST
+
 START_TEST(search_gives_up_after_the_retries)
 {
 	fx_chorus_opts o;
@@ -1451,6 +1491,7 @@ static Suite *chorus_client_suite(void)
 	tcase_add_test(tc, empty_answer_is_an_error);
 	tcase_add_test(tc, search_is_retried_after_two_503);
 	tcase_add_test(tc, search_timeout_is_no_answer_within_the_timeout);
+	tcase_add_test(tc, large_deposit_gets_time_to_be_sent);
 	tcase_add_test(tc, search_gives_up_after_the_retries);
 	tcase_add_test(tc, search_without_result_is_empty_in_both_styles);
 	tcase_add_test(tc, search_follows_every_page);
