@@ -98,7 +98,8 @@ struct answer {
 	struct fx_buf body;
 	char *www_auth; /* WWW-Authenticate, the last one seen */
 	int too_big;
-	int sent; /* the request may have reached the server */
+	int sent;	     /* the request may have reached the server */
+	long retry_after_ms; /* Retry-After (seconds only), 0 when none */
 };
 
 /* ---- Profiles ---------------------------------------------------------- */
@@ -708,6 +709,19 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *payload)
 	if (n >= 5 && !strncmp(data, "HTTP/", 5)) {
 		free(ans->www_auth);
 		ans->www_auth = NULL;
+		ans->retry_after_ms = 0;
+		return n;
+	}
+	if (n > 12 && !strncasecmp(data, "Retry-After:", 12)) {
+		long long secs = 0;
+
+		/* delta-seconds; an HTTP date is left to the backoff */
+		for (v = data + 12, len = n - 12; len && *v == ' '; v++, len--)
+			;
+		for (; len && *v >= '0' && *v <= '9' && secs < 86400;
+		     v++, len--)
+			secs = secs * 10 + (*v - '0');
+		ans->retry_after_ms = (long) (secs * 1000);
 		return n;
 	}
 	if (n > 17 && !strncasecmp(data, "WWW-Authenticate:", 17)) {
@@ -734,6 +748,7 @@ static void answer_reset(struct answer *ans)
 	ans->www_auth = NULL;
 	ans->too_big = 0;
 	ans->sent = 0;
+	ans->retry_after_ms = 0;
 }
 
 static void answer_release(struct answer *ans)
@@ -963,14 +978,20 @@ static int net_error(fx_chorus *c, CURLcode rc, const char *url,
 	}
 }
 
-/* Pause before attempt number ATTEMPT (from 0), telling the caller why. */
-static void backoff(fx_chorus *c, unsigned int attempt)
+/*
+ * Pause before attempt number ATTEMPT (from 0), telling the caller why;
+ * at least the RETRY_AFTER_MS the server asked for (429, 503), up to the
+ * longest pause.
+ */
+static void backoff(fx_chorus *c, unsigned int attempt, long retry_after_ms)
 {
 	long delay = c->backoff_ms;
 	unsigned int i;
 
 	for (i = 0; i < attempt && delay < MAX_BACKOFF_MS; i++)
 		delay *= 2;
+	if (delay < retry_after_ms)
+		delay = retry_after_ms;
 	if (delay > MAX_BACKOFF_MS)
 		delay = MAX_BACKOFF_MS;
 	/* up to a quarter more, so that clients do not come back together */
@@ -1215,7 +1236,7 @@ static int token_fetch(fx_chorus *c)
 		}
 		if (!retry || attempt >= c->retries)
 			goto out;
-		backoff(c, attempt);
+		backoff(c, attempt, ans.retry_after_ms);
 	}
 out:
 	/* a token answer holds the token */
@@ -1541,7 +1562,7 @@ static int api_call(fx_chorus *c, const char *path, const char *body,
 		}
 		if (!retry || !idempotent || attempt >= c->retries)
 			goto out;
-		backoff(c, attempt++);
+		backoff(c, attempt++, ans.retry_after_ms);
 	}
 out:
 	free(reason);

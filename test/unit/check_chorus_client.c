@@ -191,6 +191,8 @@ static void reset_fake(void)
 static fx_ctx *ctx;
 static int retries_seen;
 
+static long last_retry_delay;
+
 static void count_retry(const char *what, long delay_ms, void *payload)
 {
 	(void) payload;
@@ -198,6 +200,7 @@ static void count_retry(const char *what, long delay_ms, void *payload)
 	ck_assert(*what);
 	ck_assert(delay_ms >= 0);
 	retries_seen++;
+	last_retry_delay = delay_ms;
 }
 
 static void opts_from_env(fx_chorus_opts *o)
@@ -1033,6 +1036,25 @@ START_TEST(large_deposit_gets_time_to_be_sent)
 }
 END_TEST
 
+/* A 503 with Retry-After: 1 waits that second, not the 10 ms backoff. */
+START_TEST(retry_after_is_honoured)
+{
+	fx_chorus *c = client();
+	fx_chorus_invoice *inv = NULL;
+	size_t n = 0;
+
+	retries_seen = 0;
+	last_retry_delay = 0;
+	fake_fault(SEARCH_PATH, "503", "\"retry_after\": 1");
+	assert_ok(fx_chorus_invoices_search(&inv, &n, c, NULL));
+	ck_assert_int_eq(retries_seen, 1);
+	ck_assert_msg(last_retry_delay >= 1000 && last_retry_delay <= 1250,
+		      "paused %ld ms", last_retry_delay);
+	fx_chorus_invoices_free(inv, n);
+	fx_chorus_free(c);
+}
+END_TEST
+
 START_TEST(search_gives_up_after_the_retries)
 {
 	fx_chorus_opts o;
@@ -1492,6 +1514,7 @@ static Suite *chorus_client_suite(void)
 	tcase_add_test(tc, search_is_retried_after_two_503);
 	tcase_add_test(tc, search_timeout_is_no_answer_within_the_timeout);
 	tcase_add_test(tc, large_deposit_gets_time_to_be_sent);
+	tcase_add_test(tc, retry_after_is_honoured);
 	tcase_add_test(tc, search_gives_up_after_the_retries);
 	tcase_add_test(tc, search_without_result_is_empty_in_both_styles);
 	tcase_add_test(tc, search_follows_every_page);
